@@ -100,3 +100,19 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// LineError says why one line did not parse. Reason is a short, stable class
+// used to group skipped lines in the report ("bad status", "not an access
+// line"); Detail is the specific finding, in the shape
+// `bad status field, got "2x0"`.
+type LineError struct {
+	Reason string
+	Detail string
+}
+
+func (e *LineError) Error() string {
+	if e.Detail == "" {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Detail
+}
