@@ -158,6 +158,9 @@ type Event struct {
 	Request  []byte // request line ("POST /register HTTP/1.1")
 	Upstream []byte
 	Host     []byte
+	Server   []byte // nginx "server:" (the server_name that handled the request)
+	Conn     int64  // nginx connection number ("*N"), 0 when the line has none
+	Code     int64  // Apache "AHnnnnn" message code, 0 when none
 	Text     []byte // the message after the line's prefix
 	Lines    int    // physical lines this record spans (1 for single-line formats)
 }
