@@ -1,0 +1,257 @@
+package parsers
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// corpusDir holds the shared real-log corpus, read in place.
+const corpusDir = "../../shared/corpus"
+
+// testOpts reads stamps as UTC in 2024, so a test's expected times are the
+// logged wall times.
+var testOpts = EventOptions{Loc: time.UTC, Year: 2024}
+
+// cloneEvent deep-copies e, whose slices are only valid during emit.
+func cloneEvent(e *Event) Event {
+	c := *e
+	for _, p := range []*[]byte{&c.Pool, &c.Unit, &c.Client, &c.Request, &c.Upstream, &c.Host, &c.Server, &c.Text} {
+		if *p != nil {
+			*p = append([]byte(nil), *p...)
+		}
+	}
+	return c
+}
+
+// feedLines feeds lines (numbered from 1) through r, then flushes it, and
+// returns copies of the events and the error of each line (nil = parsed).
+func feedLines(r EventReader, lines ...string) ([]Event, []error) {
+	var evs []Event
+	emit := func(e *Event) { evs = append(evs, cloneEvent(e)) }
+	errs := make([]error, len(lines))
+	for i, l := range lines {
+		errs[i] = r.Feed([]byte(l), int64(i+1), emit)
+	}
+	r.Flush(emit)
+	return evs, errs
+}
+
+// describe renders the fields a table test checks; empty ones are left out.
+func describe(e Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s", e.Kind, e.Type, e.Level)
+	if e.Time != 0 {
+		t := time.Unix(0, e.Time).UTC()
+		if e.Relative {
+			fmt.Fprintf(&b, " uptime=%s", time.Duration(e.Time))
+		} else if t.Nanosecond() != 0 {
+			b.WriteString(" t=" + t.Format("2006-01-02T15:04:05.999999999"))
+		} else {
+			b.WriteString(" t=" + t.Format("2006-01-02T15:04:05"))
+		}
+	}
+	if e.PID != 0 {
+		fmt.Fprintf(&b, " pid=%d", e.PID)
+	}
+	if e.Num != [4]int64{} {
+		fmt.Fprintf(&b, " num=%v", e.Num)
+	}
+	if e.Conn != 0 {
+		fmt.Fprintf(&b, " conn=%d", e.Conn)
+	}
+	if e.Code != 0 {
+		fmt.Fprintf(&b, " code=%d", e.Code)
+	}
+	if e.PHP != PHPNone {
+		fmt.Fprintf(&b, " php=%s", e.PHP)
+	}
+	for _, f := range []struct {
+		k string
+		v []byte
+	}{{"pool", e.Pool}, {"unit", e.Unit}, {"client", e.Client}, {"server", e.Server}, {"request", e.Request}, {"upstream", e.Upstream}, {"host", e.Host}} {
+		if len(f.v) > 0 {
+			fmt.Fprintf(&b, " %s=%q", f.k, f.v)
+		}
+	}
+	if e.Lines > 1 {
+		fmt.Fprintf(&b, " lines=%d", e.Lines)
+	}
+	return b.String()
+}
+
+// eventCase is one line (or record) and what its event must look like: the
+// describe() rendering, and optionally the Text.
+type eventCase struct {
+	name  string
+	lines []string
+	want  string
+	text  string
+}
+
+// runEventCases checks that each case's lines parse into exactly one event
+// described as want.
+func runEventCases(t *testing.T, newReader func() EventReader, cases []eventCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			evs, errs := feedLines(newReader(), c.lines...)
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("line %d: %v", i+1, err)
+				}
+			}
+			if len(evs) != 1 {
+				t.Fatalf("got %d events, want 1: %v", len(evs), evs)
+			}
+			if got := describe(evs[0]); got != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+			if c.text != "" && string(evs[0].Text) != c.text {
+				t.Errorf("text = %q, want %q", evs[0].Text, c.text)
+			}
+		})
+	}
+}
+
+// corpusLine is one log line of a corpus file with its fail2ban expectation.
+type corpusLine struct {
+	num      int64
+	text     string
+	wantTime string // failJSON "time", local wall time; "" when not given
+}
+
+// readCorpus returns the log lines of a corpus file: fail2ban comment lines
+// ("# failJSON", "# filterOptions", remarks) and blank lines are dropped,
+// each failJSON time is attached to the line after it. The test skips when
+// the corpus folder is absent.
+func readCorpus(t testing.TB, rel string) []corpusLine {
+	t.Helper()
+	if _, err := os.Stat(corpusDir); err != nil {
+		t.Skipf("corpus not present: %v", err)
+	}
+	f, err := os.Open(filepath.Join(corpusDir, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var out []corpusLine
+	var n int64
+	want := ""
+	for sc.Scan() {
+		n++
+		l := sc.Text()
+		if strings.HasPrefix(l, "# failJSON:") {
+			var j struct {
+				Time string `json:"time"`
+			}
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(l, "# failJSON:")), &j); err == nil {
+				want = j.Time
+			}
+			continue
+		}
+		if strings.HasPrefix(l, "#") || strings.TrimSpace(l) == "" {
+			continue
+		}
+		out = append(out, corpusLine{num: n, text: l, wantTime: want})
+		want = ""
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// corpusResult is what a reader made of a corpus file.
+type corpusResult struct {
+	lines   int
+	skipped map[int64]string // line number → LineError reason
+	events  []Event
+	start   []int64 // line number of each event's first line
+}
+
+// runCorpus feeds a corpus file through r. Each event is attributed to its
+// first line by consuming e.Lines of the parsed lines in order.
+func runCorpus(t testing.TB, r EventReader, lines []corpusLine) corpusResult {
+	t.Helper()
+	res := corpusResult{lines: len(lines), skipped: map[int64]string{}}
+	var queue []int64
+	emit := func(e *Event) {
+		res.events = append(res.events, cloneEvent(e))
+		if len(queue) > 0 {
+			res.start = append(res.start, queue[0])
+			n := min(e.Lines, len(queue))
+			queue = queue[max(n, 1):]
+		} else {
+			res.start = append(res.start, 0)
+		}
+	}
+	for _, l := range lines {
+		if err := r.Feed([]byte(l.text), l.num, emit); err != nil {
+			le, ok := err.(*LineError)
+			if !ok {
+				t.Fatalf("line %d: error %T is not a *LineError", l.num, err)
+			}
+			res.skipped[l.num] = le.Reason
+			continue
+		}
+		queue = append(queue, l.num)
+	}
+	r.Flush(emit)
+	return res
+}
+
+// checkCorpusTimes compares each event's time (read as UTC wall time) with
+// the failJSON time of its first line.
+func checkCorpusTimes(t *testing.T, lines []corpusLine, res corpusResult) {
+	t.Helper()
+	want := map[int64]string{}
+	for _, l := range lines {
+		if l.wantTime != "" {
+			want[l.num] = l.wantTime
+		}
+	}
+	checked := 0
+	for i, e := range res.events {
+		w, ok := want[res.start[i]]
+		if !ok {
+			continue
+		}
+		got := time.Unix(0, e.Time).UTC().Format("2006-01-02T15:04:05")
+		if !strings.HasPrefix(w, got) {
+			t.Errorf("line %d: time %s, failJSON says %s", res.start[i], got, w)
+		}
+		checked++
+	}
+	if checked == 0 && len(want) > 0 {
+		t.Errorf("no failJSON time checked (%d given)", len(want))
+	}
+}
+
+// parseRate is parsed lines over all lines.
+func (r corpusResult) parseRate() float64 {
+	if r.lines == 0 {
+		return 0
+	}
+	return float64(r.lines-len(r.skipped)) / float64(r.lines)
+}
+
+// fieldsFromInput reports whether the content of every non-empty slice
+// field of e occurs in input: readers slice their input (or a copy of it)
+// and never invent bytes.
+func fieldsFromInput(e *Event, input []byte) bool {
+	for _, f := range [][]byte{e.Pool, e.Unit, e.Client, e.Request, e.Upstream, e.Host, e.Server, e.Text} {
+		if len(f) > 0 && !bytes.Contains(input, f) {
+			return false
+		}
+	}
+	return true
+}

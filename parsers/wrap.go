@@ -1,0 +1,260 @@
+package parsers
+
+// wrapForm is the outer layer a line was written through before it reached
+// the file: syslog, the journal, or a container runtime.
+type wrapForm uint8
+
+// The outer layers unwrap recognises.
+const (
+	wrapNone    wrapForm = iota
+	wrapSyslog           // "Nov 21 10:15:02 host prog[pid]: msg" (BSD syslog, journalctl short)
+	wrapISO              // "2024-11-21T10:15:02+01:00 host prog[pid]: msg" (rsyslog, journalctl -o short-iso)
+	wrapTag              // "host prog[pid]: msg", no time (a journal message as fail2ban prints it)
+	wrapDocker           // "2024-11-21T10:15:02.123456789Z msg" (docker logs -t) or CRI "… stdout F msg"
+	wrapCompose          // "php-1  | msg" (docker compose)
+)
+
+var wrapFormNames = [...]string{"none", "syslog", "syslog iso", "tag", "docker", "compose"}
+
+// String names the form as format strings do ("syslog", "docker").
+func (f wrapForm) String() string {
+	if int(f) < len(wrapFormNames) {
+		return wrapFormNames[f]
+	}
+	return "wrap(?)"
+}
+
+// wrapped is one unwrapped line. Slices alias the line.
+type wrapped struct {
+	form wrapForm
+	time int64 // Unix nanoseconds; 0 when the layer carries no time
+	host []byte
+	prog []byte // syslog tag without the pid ("php-fpm8.2", "kernel"); empty for containers
+	pid  int64
+	msg  []byte
+}
+
+// unwrapper peels syslog, journal and container prefixes off lines of one
+// input. It owns the clock for their stamps (syslog stamps carry no year
+// and no zone).
+type unwrapper struct {
+	clock eventClock
+}
+
+func newUnwrapper(opts EventOptions) unwrapper { return unwrapper{clock: newEventClock(opts)} }
+
+// unwrap recognises the outer layer of line and fills w. It reports false
+// when the line has no layer it knows. A compose prefix followed by a
+// docker stamp is peeled as one layer (form wrapCompose, the docker time).
+func (u *unwrapper) unwrap(line []byte, w *wrapped) bool {
+	*w = wrapped{}
+	if len(line) < 4 {
+		return false
+	}
+	if t, n := u.syslogStamp(line); n > 0 {
+		w.form, w.time = wrapSyslog, t
+		return hostTag(line[n:], w, false)
+	}
+	if t, n := u.isoStamp(line); n > 0 {
+		w.time = t
+		rest := line[n:]
+		if len(rest) == 0 || rest[0] != ' ' {
+			return false
+		}
+		rest = rest[1:]
+		if m := criStream(rest); m > 0 {
+			w.form, w.msg = wrapDocker, rest[m:]
+			return true
+		}
+		if hostTag(rest, w, true) {
+			w.form = wrapISO
+			return true
+		}
+		w.form, w.msg, w.host, w.prog = wrapDocker, rest, nil, nil
+		return true
+	}
+	if n := composePrefix(line); n > 0 {
+		w.form, w.msg = wrapCompose, line[n:]
+		if t, m := u.isoStamp(w.msg); m > 0 && m < len(w.msg) && w.msg[m] == ' ' {
+			w.time, w.msg = t, w.msg[m+1:]
+		}
+		return true
+	}
+	if hostTag(line, w, true) {
+		w.form = wrapTag
+		return true
+	}
+	return false
+}
+
+// syslogStamp parses "Nov 21 10:15:02" or "Nov  1 10:15:02.123456" and the
+// space after it: Unix nanoseconds and the bytes read, 0 when it is not one.
+func (u *unwrapper) syslogStamp(b []byte) (int64, int) {
+	if len(b) < 16 || b[3] != ' ' || b[6] != ' ' || b[9] != ':' || b[12] != ':' {
+		return 0, 0
+	}
+	mo := evMonth(b, 0)
+	d := evDigitsSp(b, 4)
+	h, mi, s := evDigits(b, 7, 2), evDigits(b, 10, 2), evDigits(b, 13, 2)
+	if mo == 0 || !validCivil(mo, d, h, mi, s) {
+		return 0, 0
+	}
+	n := 15
+	var frac int64
+	if b[n] == '.' {
+		f, k := evFrac(b[n+1:])
+		if k == 0 {
+			return 0, 0
+		}
+		frac, n = f, n+1+k
+	}
+	if n >= len(b) || b[n] != ' ' {
+		return 0, 0
+	}
+	y := u.clock.yearOf(mo)
+	return u.clock.unix(y, mo, d, h, mi, s)*1e9 + frac, n + 1
+}
+
+// isoStamp parses "2024-11-21T10:15:02[.fff][Z|+01:00|+0100]" at the start
+// of b: Unix nanoseconds and its length, 0 when it is not one. A stamp
+// without an offset is local time.
+func (u *unwrapper) isoStamp(b []byte) (int64, int) {
+	return isoStamp(b, &u.clock)
+}
+
+// isoStamp is unwrapper.isoStamp for any clock; the separator may be 'T'
+// or a space.
+func isoStamp(b []byte, c *eventClock) (int64, int) {
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
+		return 0, 0
+	}
+	y, mo, d := evDigits(b, 0, 4), evDigits(b, 5, 2), evDigits(b, 8, 2)
+	h, mi, s := evDigits(b, 11, 2), evDigits(b, 14, 2), evDigits(b, 17, 2)
+	if y < 0 || !validCivil(mo, d, h, mi, s) {
+		return 0, 0
+	}
+	n := 19
+	var frac int64
+	if n < len(b) && (b[n] == '.' || b[n] == ',') {
+		f, k := evFrac(b[n+1:])
+		if k == 0 {
+			return 0, 0
+		}
+		frac, n = f, n+1+k
+	}
+	wall := civilToUnix(y, mo, d, h, mi, s)
+	if n < len(b) {
+		switch b[n] {
+		case 'Z', 'z':
+			return wall*1e9 + frac, n + 1
+		case '+', '-':
+			for _, l := range [2]int{6, 5} {
+				if n+l <= len(b) {
+					if off, ok := parseOffset(b[n : n+l]); ok {
+						return (wall-off)*1e9 + frac, n + l
+					}
+				}
+			}
+			return 0, 0
+		}
+	}
+	return c.zone.unix(wall)*1e9 + frac, n
+}
+
+// hostTag parses "host prog[pid]: msg" into w. With strict, the tag must
+// end in ':' (so a plain sentence is not taken for a host and a tag);
+// without, a line with a host but no tag is kept whole as the message, as
+// syslog daemons store untagged messages.
+func hostTag(b []byte, w *wrapped, strict bool) bool {
+	sp := indexByteN(b, ' ', 256)
+	if sp <= 0 || b[0] == '[' || b[sp-1] == ':' {
+		return false
+	}
+	w.host = b[:sp]
+	rest := b[sp+1:]
+	// The tag: up to '[', ':' or ' '.
+	i := 0
+	for i < len(rest) && i < 128 && rest[i] != '[' && rest[i] != ':' && rest[i] != ' ' {
+		i++
+	}
+	if i > 0 && i < len(rest) {
+		prog := rest[:i]
+		j := i
+		var pid int64
+		if rest[j] == '[' {
+			v, k := evUint(rest[j+1:])
+			if k > 0 && j+1+k < len(rest) && rest[j+1+k] == ']' {
+				pid, j = v, j+2+k
+			} else {
+				j = -1
+			}
+		}
+		if j > 0 && j < len(rest) && rest[j] == ':' {
+			w.prog, w.pid = prog, pid
+			j++
+			if j < len(rest) && rest[j] == ' ' {
+				j++
+			}
+			w.msg = rest[j:]
+			return true
+		}
+	}
+	if strict {
+		return false
+	}
+	w.msg = rest
+	return true
+}
+
+// criStream returns the length of a CRI log prefix "stdout F " / "stderr P "
+// at the start of b, 0 when there is none.
+func criStream(b []byte) int {
+	if len(b) < 9 || (string(b[:7]) != "stdout " && string(b[:7]) != "stderr ") || (b[7] != 'F' && b[7] != 'P') || b[8] != ' ' {
+		return 0
+	}
+	return 9
+}
+
+// composePrefix returns the length of a docker compose prefix "name  | " at
+// the start of b, 0 when there is none.
+func composePrefix(b []byte) int {
+	i := 0
+	for i < len(b) && i < 64 && isNameByte(b[i]) {
+		i++
+	}
+	if i == 0 || i >= len(b) || b[i] != ' ' {
+		return 0
+	}
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	if i+1 < len(b) && b[i] == '|' && b[i+1] == ' ' {
+		return i + 2
+	}
+	if i+1 == len(b) && b[i] == '|' {
+		return i + 1
+	}
+	return 0
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+}
+
+// unwrapTo unwraps line until its message satisfies match, peeling at most
+// one more "host prog: " layer (a journal message that itself carries a
+// syslog tag). The outer time and program are kept.
+func (u *unwrapper) unwrapTo(line []byte, w *wrapped, match func([]byte) bool) bool {
+	if !u.unwrap(line, w) {
+		return false
+	}
+	if match(w.msg) {
+		return true
+	}
+	var in wrapped
+	if hostTag(w.msg, &in, true) && match(in.msg) {
+		w.msg = in.msg
+		return true
+	}
+	return false
+}
