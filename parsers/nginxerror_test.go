@@ -146,8 +146,8 @@ func TestNginxErrorAllocs(t *testing.T) {
 func TestNginxErrorCorpus(t *testing.T) {
 	for _, c := range []struct {
 		file     string
-		events   int // one per parsed line: none of these is multi-line
-		accessOK bool    // skipped lines are access-log lines
+		events   int  // one per parsed line: none of these is multi-line
+		accessOK bool // skipped lines are access-log lines
 	}{
 		{"fail2ban/nginx-limit-req", 9, false},
 		{"fail2ban/nginx-http-auth", 18, false},
