@@ -108,7 +108,7 @@ func TestCompressionByMagicBytes(t *testing.T) {
 		name string
 		data []byte
 	}{
-		{"plain.gz", plain},                     // a plain file named .gz
+		{"plain.gz", plain},                      // a plain file named .gz
 		{"gzip.txt", gz(t, numbered("gzip", 3))}, // gzip named .txt
 		{"zstd.log", zst(t, numbered("zstd", 3))},
 	}
