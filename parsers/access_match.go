@@ -85,9 +85,10 @@ func (p *AccessParser) match(line []byte, r *Access) error {
 
 // closeQuote returns the index of the '"' closing a quoted field that starts
 // at from: the first quote not escaped by a backslash and followed by the
-// literal next (for the last field: by the end of the line or a space), so an
-// unescaped quote inside a User-Agent does not end the field early. It
-// returns -1 when there is none.
+// literal next (for the last field: by the end of the line, or by a space
+// and what starts another field: a quote, a digit, a '-'), so an unescaped
+// quote inside a User-Agent does not end the field early. It returns -1 when
+// there is none.
 func closeQuote(line []byte, from int, next string, last bool) int {
 	for k := from; k < len(line); {
 		j := bytes.IndexByte(line[k:], '"')
@@ -105,7 +106,9 @@ func closeQuote(line []byte, from int, next string, last bool) int {
 			if len(rest) >= len(next) && string(rest[:len(next)]) == next {
 				return q
 			}
-		case !last || len(rest) == 0 || rest[0] == ' ':
+		case !last || len(rest) == 0:
+			return q
+		case rest[0] == ' ' && len(rest) > 1 && (rest[1] == '"' || rest[1] == '-' || rest[1] >= '0' && rest[1] <= '9'):
 			return q
 		}
 	}

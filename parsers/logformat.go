@@ -421,6 +421,14 @@ func tokenizeApache(s string) ([]token, error) {
 // with '"' is a quoted field; a bare field ends at the first byte of the
 // literal after it.
 func buildProgram(toks []token) (*program, error) {
+	// Apache's "%U%q" is a path glued to "?query" (or nothing): one URI.
+	for i := 1; i+2 < len(toks); i += 2 {
+		if toks[i].field == fieldPath && toks[i+1].lit == "" && toks[i+2].field == fieldQuery {
+			toks[i].field = fieldURI
+			toks[i].name += toks[i+2].name
+			toks = append(toks[:i+1], toks[i+3:]...)
+		}
+	}
 	prog := &program{timeStep: -1}
 	hasStatus := false
 	lit := toks[0].lit
@@ -434,7 +442,7 @@ func buildProgram(toks []token) (*program, error) {
 			next = next[1:]
 		}
 		st.next = next
-		st.last = i+2 == len(toks)-1
+		st.last = i+2 == len(toks)
 		if st.quote == quoteNo {
 			switch {
 			case next != "":
