@@ -189,7 +189,9 @@ var accessCases = []accessCase{
 	// JSON lines.
 	{"nginx escape=json", FormatJSON, "",
 		`{"time_local":"21/Oct/2024:11:00:01 +0200","remote_addr":"203.0.113.7","remote_user":"","request":"GET /blog?id=1 HTTP/1.1","status":"200","body_bytes_sent":"512","http_referer":"https://www.facebook.com/","http_user_agent":"say \"hi\" \u00e9","request_time":"0.004","upstream_response_time":"0.003, 0.001"}`,
-		base(func(v *accessView) { v.Path, v.Query, v.UA, v.RequestTime, v.UpstreamTime = "/blog", "id=1", `say "hi" é`, 4000, 4000 })},
+		base(func(v *accessView) {
+			v.Path, v.Query, v.UA, v.RequestTime, v.UpstreamTime = "/blog", "id=1", `say "hi" é`, 4000, 4000
+		})},
 	{"nginx json with iso time and split request fields", FormatJSON, "",
 		`{"time_iso8601":"2024-10-21T11:00:01+02:00","remote_addr":"203.0.113.7","request_method":"POST","request_uri":"/register","server_protocol":"HTTP/2.0","status":201,"body_bytes_sent":0,"http_user_agent":"-","http_x_forwarded_for":"-","request_time":"0.120","upstream_response_time":"-"}`,
 		base(func(v *accessView) {
@@ -210,7 +212,9 @@ var accessCases = []accessCase{
 	{"custom nginx format with iso time and host", FormatCustom,
 		`$host $remote_addr [$time_iso8601] "$request" $status $bytes_sent rt=$request_time urt="$upstream_response_time" "$http_user_agent"`,
 		`shop.example.com 203.0.113.7 [2024-10-21T11:00:01+02:00] "GET / HTTP/1.1" 200 512 rt=0.250 urt="0.249" ` + fbUA,
-		base(func(v *accessView) { v.Host, v.Referer, v.RequestTime, v.UpstreamTime = "shop.example.com", "", 250000, 249000 })},
+		base(func(v *accessView) {
+			v.Host, v.Referer, v.RequestTime, v.UpstreamTime = "shop.example.com", "", 250000, 249000
+		})},
 	{"custom nginx msec and unknown variables skipped", FormatCustom,
 		`log_format timed '$msec $remote_addr $connection "$request" $status $body_bytes_sent ' '$upstream_connect_time';`,
 		`1729501201.250 203.0.113.7 42 "GET / HTTP/1.1" 200 512 0.001`,
