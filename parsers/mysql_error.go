@@ -1,0 +1,180 @@
+package parsers
+
+// MySQL / MariaDB error log (domain.md A.5): one record per stamped line,
+// with the unstamped lines after it (crash reports, "Version:" lines, InnoDB
+// continuation lines, status dumps) kept as parsed lines of that record.
+
+// mysqlMaxText bounds the text kept for one record; a crash report or an
+// InnoDB semaphore dump can run to thousands of lines. Lines past the bound
+// still count in Event.Lines.
+const mysqlMaxText = 64 << 10
+
+// mysqlErrorReader is the EventReader for the MySQL error log. A record is
+// emitted when the next stamped line arrives, or on Flush.
+type mysqlErrorReader struct {
+	zone   zoneCache
+	anchor mysqlDayAnchor
+
+	have  bool
+	cur   Event
+	buf   []byte // the record's text: first message, then "\n"+continuations
+	prog  []byte // copy of the syslog program of the first line
+	hostS int    // client host span in buf (Aborted connection)
+	hostE int
+}
+
+// newMySQLErrorReader returns the reader for a MySQL or MariaDB error log.
+// Stamps without a zone (5.5, 5.6, MariaDB, "log_timestamps=SYSTEM" without
+// offset) are read in opts.Loc.
+func newMySQLErrorReader(opts EventOptions) EventReader {
+	return &mysqlErrorReader{zone: newZoneCache(opts.Loc)}
+}
+
+// Feed implements EventReader.
+func (r *mysqlErrorReader) Feed(line []byte, num int64, emit func(*Event)) error {
+	line = mysqlTrimCR(line)
+	inner, prog, wrapped := mysqlUnwrap(line)
+	if !wrapped {
+		inner = line
+	}
+	st, rest, ok := parseMySQLStamp(inner)
+	if !ok {
+		if r.have {
+			r.continueRecord(inner)
+			return nil
+		}
+		if len(mysqlTrimRight(line)) == 0 {
+			return &LineError{Reason: "blank line"}
+		}
+		return &LineError{Reason: "not a mysql error-log line", Detail: "no timestamp and no record to continue, got " + mysqlQuote(line)}
+	}
+	if r.have {
+		r.finish()
+		emit(&r.cur)
+	}
+	r.start(st, rest, prog)
+	return nil
+}
+
+// Flush implements EventReader.
+func (r *mysqlErrorReader) Flush(emit func(*Event)) {
+	if r.have {
+		r.finish()
+		emit(&r.cur)
+		r.have = false
+	}
+}
+
+// start begins a record at a stamped line.
+func (r *mysqlErrorReader) start(st mysqlStamp, rest, prog []byte) {
+	r.cur = Event{Kind: KindMySQLError, Lines: 1}
+	r.have = true
+	r.hostS, r.hostE = 0, 0
+	if sec, ok := r.unix(st); ok {
+		r.cur.Time = sec*1e9 + st.nsec
+	}
+	b := parseMySQLBody(rest)
+	r.cur.Level = b.level
+	r.cur.Code = b.code
+	r.buf = append(r.buf[:0], b.msg...)
+	if len(r.buf) > mysqlMaxText {
+		r.buf = r.buf[:mysqlMaxText]
+	}
+	r.prog = append(r.prog[:0], prog...)
+	c := classifyMySQL(r.buf, b.code, b.entrypoint)
+	r.apply(c)
+}
+
+// apply records a classification of the record's text (buf offsets).
+func (r *mysqlErrorReader) apply(c mysqlClass) {
+	r.cur.Type = c.typ
+	r.cur.PID = c.pid
+	r.cur.Num = [4]int64{c.num}
+	r.hostS, r.hostE = c.hostS, c.hostE
+}
+
+// continueRecord adds an unstamped line to the current record.
+func (r *mysqlErrorReader) continueRecord(line []byte) {
+	r.cur.Lines++
+	if len(r.buf)+1+len(line) > mysqlMaxText {
+		return
+	}
+	off := len(r.buf) + 1
+	r.buf = append(r.buf, '\n')
+	r.buf = append(r.buf, line...)
+	switch {
+	case r.cur.Type == MySQLReady && r.cur.Num[0] < 0:
+		// "Version: '5.7.44'  socket: '…'  port: 3306  …" under the ready line.
+		r.cur.Num[0] = mysqlPort(line)
+	case r.cur.Type == EventOther:
+		// A pre-5.1 InnoDB message or mysqld_safe line whose meaning is on
+		// a later line ("InnoDB: Starting crash recovery.").
+		if c := classifyMySQL(line, 0, false); c.typ != EventOther {
+			if c.hostE > c.hostS {
+				c.hostS += off
+				c.hostE += off
+			}
+			r.apply(c)
+		}
+	}
+}
+
+// finish sets the slices of the current record before it is emitted.
+func (r *mysqlErrorReader) finish() {
+	r.cur.Text = mysqlTrimRight(r.buf)
+	if r.hostE > r.hostS && r.hostE <= len(r.buf) {
+		r.cur.Client = r.buf[r.hostS:r.hostE]
+	}
+	if len(r.prog) > 0 {
+		r.cur.Unit = r.prog
+	}
+}
+
+// unix returns the Unix seconds of a stamp and remembers it as the day
+// anchor for time-only crash lines.
+func (r *mysqlErrorReader) unix(st mysqlStamp) (int64, bool) {
+	var sec int64
+	switch {
+	case st.shape == stampTimeOnly:
+		return r.anchor.timeOnlyUnix(st)
+	case st.hasOff:
+		sec = civilToUnix(st.y, st.mo, st.d, st.h, st.mi, st.s) - st.off
+	default:
+		sec = r.zone.unix(civilToUnix(st.y, st.mo, st.d, st.h, st.mi, st.s))
+	}
+	r.anchor = mysqlDayAnchor{unix: sec, set: true}
+	return sec, true
+}
+
+func mysqlTrimCR(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		return b[:n-1]
+	}
+	return b
+}
+
+// mysqlQuote returns b as a Go-quoted string of at most 120 bytes, for error
+// details (bad lines only: it allocates).
+func mysqlQuote(b []byte) string {
+	const max = 120
+	s := b
+	suffix := ""
+	if len(s) > max {
+		s, suffix = s[:max], "…"
+	}
+	out := make([]byte, 0, len(s)+8)
+	out = append(out, '"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			out = append(out, '\\', c)
+		case c < 0x20 || c == 0x7f:
+			const hex = "0123456789abcdef"
+			out = append(out, '\\', 'x', hex[c>>4], hex[c&15])
+		default:
+			out = append(out, c)
+		}
+	}
+	out = append(out, '"')
+	return string(out) + suffix
+}
