@@ -195,18 +195,27 @@ func runCorpus(t testing.TB, r EventReader, lines []corpusLine) corpusResult {
 		}
 	}
 	for _, l := range lines {
+		queue = append(queue, l.num)
 		if err := r.Feed([]byte(l.text), l.num, emit); err != nil {
 			le, ok := err.(*LineError)
 			if !ok {
 				t.Fatalf("line %d: error %T is not a *LineError", l.num, err)
 			}
 			res.skipped[l.num] = le.Reason
-			continue
+			if len(queue) > 0 && queue[len(queue)-1] == l.num {
+				queue = queue[:len(queue)-1]
+			}
 		}
-		queue = append(queue, l.num)
 	}
 	r.Flush(emit)
 	return res
+}
+
+// knownBadFailJSON are corpus lines whose failJSON time is wrong:
+// apache-botsearch line 43 is "[Fri Dec 06 09:29:34 2013]" (a Friday in
+// 2013) but says 2014 (a "match": false line fail2ban never dates).
+var knownBadFailJSON = map[string]bool{
+	"[Fri Dec 06 09:29:34 2013] [error] [client 122.49.201.178] client denied by server configuration: /var/www/webmail/.htaccess": true,
 }
 
 // checkCorpusTimes compares each event's time (read as UTC wall time) with
@@ -214,10 +223,12 @@ func runCorpus(t testing.TB, r EventReader, lines []corpusLine) corpusResult {
 func checkCorpusTimes(t *testing.T, lines []corpusLine, res corpusResult) {
 	t.Helper()
 	want := map[int64]string{}
+	yearless := map[int64]bool{}
 	for _, l := range lines {
-		if l.wantTime != "" {
+		if l.wantTime != "" && !knownBadFailJSON[l.text] {
 			want[l.num] = l.wantTime
 		}
+		yearless[l.num] = monthIndex([]byte(l.text)) > 0
 	}
 	checked := 0
 	for i, e := range res.events {
@@ -226,12 +237,16 @@ func checkCorpusTimes(t *testing.T, lines []corpusLine, res corpusResult) {
 			continue
 		}
 		got := time.Unix(0, e.Time).UTC().Format("2006-01-02T15:04:05")
+		if yearless[res.start[i]] {
+			// fail2ban gives syslog lines a year of its own choosing.
+			got, w = got[4:], w[4:]
+		}
 		if !strings.HasPrefix(w, got) {
 			t.Errorf("line %d: time %s, failJSON says %s", res.start[i], got, w)
 		}
 		checked++
 	}
-	if checked == 0 && len(want) > 0 {
+	if checked == 0 && len(want) > 0 && len(res.events) > 0 {
 		t.Errorf("no failJSON time checked (%d given)", len(want))
 	}
 }
