@@ -1,0 +1,72 @@
+package parsers
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSniffAccess(t *testing.T) {
+	combined := `203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA
+	tests := []struct {
+		name  string
+		lines []string
+		want  string
+	}{
+		{"plain combined is nginx", []string{combined, combined}, "nginx combined"},
+		{"a - byte count means apache", []string{combined, `1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 304 - "-" "x"`}, "apache combined"},
+		{"request time", []string{combined + ` 0.004`, combined + ` 1.000`}, "nginx combined + request_time"},
+		{"request and upstream time", []string{combined + ` 0.004 0.004`, combined + ` 0.010 "0.004, 0.006"`}, "nginx combined + request_time + upstream_time"},
+		{"upstream on some lines only", []string{combined + ` 0.004 0.004`, combined + ` 0.010`, combined + ` 0.010`}, "nginx combined + request_time"},
+		{"xff", []string{combined + ` "-"`, combined + ` "10.0.0.1"`}, "nginx main"},
+		{"main with timings", []string{combined + ` "-" 0.004 "0.003"`}, "nginx main + request_time + upstream_time"},
+		{"microseconds", []string{combined + ` 1234`, combined + ` 87`}, "apache combined + %D"},
+		{"whole seconds", []string{combined + ` 0`, combined + ` 0`, combined + ` 2`}, "apache combined + %T"},
+		{"common", []string{`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 200 512`}, "apache common"},
+		{"vhost", []string{`example.com:80 ` + combined}, "apache vhost_combined"},
+		{"json", []string{`{"time_local":"21/Oct/2024:11:00:01 +0200","status":200}`}, "json lines"},
+		{"blank lines and a stray line are outvoted", []string{"", combined, "garbage", combined + "\r\n", "  "}, "nginx combined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var lines [][]byte
+			for _, l := range tt.lines {
+				lines = append(lines, []byte(l))
+			}
+			p, err := SniffAccess(lines)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Name() != tt.want {
+				t.Errorf("SniffAccess = %q, want %q", p.Name(), tt.want)
+			}
+		})
+	}
+}
+
+func TestSniffAccessUnrecognized(t *testing.T) {
+	for name, lines := range map[string][]string{
+		"nginx error log": {
+			`2024/10/21 09:00:01 [error] 12#12: *5 connect() to unix:/run/php/php8.2-fpm.sock failed (11: Resource temporarily unavailable)`,
+			`2024/10/21 09:00:02 [error] 12#12: *6 upstream timed out (110: Connection timed out)`,
+		},
+		"half access, half error": {
+			`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 "-" "-"`,
+			`2024/10/21 09:00:02 [error] 12#12: *6 upstream timed out (110: Connection timed out)`,
+		},
+		"nothing": {"", "\r"},
+	} {
+		var b [][]byte
+		for _, l := range lines {
+			b = append(b, []byte(l))
+		}
+		p, err := SniffAccess(b)
+		if !errors.Is(err, errUnrecognized) {
+			t.Errorf("%s: SniffAccess = %v, %v; want errUnrecognized", name, p, err)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "sniff access format: ") {
+			t.Errorf("%s: error %q lacks context", name, err)
+		}
+	}
+}
