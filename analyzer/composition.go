@@ -1,0 +1,482 @@
+package analyzer
+
+import (
+	"bytes"
+	"net/netip"
+	"sort"
+
+	"github.com/mileusna/useragent"
+
+	"github.com/postmortem/postmortem/parsers"
+)
+
+// counter counts string keys up to a cap; keys beyond the cap are counted
+// in other. Lookups with a []byte key do not allocate.
+type counter struct {
+	m     map[string]*int64
+	other int64
+	cap   int
+}
+
+func newCounter(cap int) counter { return counter{m: make(map[string]*int64), cap: cap} }
+
+func (c *counter) add(k []byte, n int64) {
+	if p := c.m[string(k)]; p != nil {
+		*p += n
+		return
+	}
+	if len(c.m) >= c.cap {
+		c.other += n
+		return
+	}
+	v := n
+	c.m[string(k)] = &v
+}
+
+func (c *counter) addString(k string, n int64) {
+	if p := c.m[k]; p != nil {
+		*p += n
+		return
+	}
+	if len(c.m) >= c.cap {
+		c.other += n
+		return
+	}
+	v := n
+	c.m[k] = &v
+}
+
+// merge adds o into c. Keys are kept exactly while the union fits in twice
+// the cap; beyond that the smallest rows (count asc, key desc) go to other,
+// which is a pure function of the union, so pairwise merge is commutative.
+func (c *counter) merge(o *counter) {
+	if c.m == nil {
+		c.m = make(map[string]*int64)
+		c.cap = o.cap
+	}
+	c.other += o.other
+	for k, p := range o.m {
+		if q := c.m[k]; q != nil {
+			*q += *p
+		} else {
+			v := *p
+			c.m[k] = &v
+		}
+	}
+	if limit := 2 * c.cap; len(c.m) > limit {
+		rows := c.rows()
+		for _, r := range rows[limit:] {
+			c.other += r.n
+			delete(c.m, r.k)
+		}
+	}
+}
+
+type kv struct {
+	k string
+	n int64
+}
+
+// rows returns the counts sorted by count desc, key asc.
+func (c *counter) rows() []kv {
+	out := make([]kv, 0, len(c.m))
+	for k, p := range c.m {
+		out = append(out, kv{k, *p})
+	}
+	sortKV(out)
+	return out
+}
+
+func sortKV(out []kv) {
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
+		}
+		return out[i].k < out[j].k
+	})
+}
+
+// Caps per composition window (one minute). Keys beyond a cap are counted
+// in the window's "other" row.
+var compCaps = struct{ ref, path, ip, p24, p64 int }{ref: 128, path: 128, ip: 256, p24: 128, p64: 64}
+
+// compWindow is the composition of one minute of requests.
+type compWindow struct {
+	N       int64 // all requests
+	Pages   int64 // non-static requests
+	Errors  int64 // 5xx and 499
+	Ref     counter
+	Path    counter // normalised landing paths of page requests
+	IP      counter
+	P24     counter
+	P64     counter
+	UA      [nUAClasses]int64
+	WriteOK int64
+}
+
+func newCompWindow() *compWindow {
+	return &compWindow{
+		Ref:  newCounter(compCaps.ref),
+		Path: newCounter(compCaps.path),
+		IP:   newCounter(compCaps.ip),
+		P24:  newCounter(compCaps.p24),
+		P64:  newCounter(compCaps.p64),
+	}
+}
+
+func (w *compWindow) merge(o *compWindow) {
+	w.N += o.N
+	w.Pages += o.Pages
+	w.Errors += o.Errors
+	w.WriteOK += o.WriteOK
+	w.Ref.merge(&o.Ref)
+	w.Path.merge(&o.Path)
+	w.IP.merge(&o.IP)
+	w.P24.merge(&o.P24)
+	w.P64.merge(&o.P64)
+	for i := range w.UA {
+		w.UA[i] += o.UA[i]
+	}
+}
+
+func (a *Aggregator) addComposition(w *compWindow, r *parsers.Access, client []byte, static, write bool) {
+	w.N++
+	failed := r.Status >= 500 || r.Status == 499
+	if failed {
+		w.Errors++
+	}
+	if write && r.Status < 400 {
+		w.WriteOK++
+	}
+	host := refHost(r.Referer)
+	if static {
+		if len(host) > 0 {
+			a.selfRf.add(host, 1)
+		}
+	} else {
+		w.Pages++
+		if len(host) == 0 {
+			w.Ref.addString("(direct)", 1)
+		} else {
+			w.Ref.add(host, 1)
+		}
+		a.scratch = normalizePath(a.scratch[:0], r.Path)
+		w.Path.add(a.scratch, 1)
+	}
+	w.UA[a.uaClassOf(r.UA)]++
+	w.IP.add(client, 1)
+	a.scratch = prefixOf(a.scratch[:0], client)
+	if len(a.scratch) > 0 {
+		if bytes.IndexByte(a.scratch, ':') >= 0 {
+			w.P64.add(a.scratch, 1)
+		} else {
+			w.P24.add(a.scratch, 1)
+		}
+	}
+}
+
+// clientAddr is the client: the first X-Forwarded-For entry when the log
+// has one, else the remote address.
+func clientAddr(r *parsers.Access) []byte {
+	x := r.XFF
+	if len(x) > 0 && !(len(x) == 1 && x[0] == '-') {
+		if i := bytes.IndexByte(x, ','); i >= 0 {
+			x = x[:i]
+		}
+		x = bytes.TrimSpace(x)
+		if len(x) > 0 {
+			return x
+		}
+	}
+	return r.Remote
+}
+
+func isWrite(m []byte) bool {
+	switch string(m) {
+	case "POST", "PUT", "PATCH", "DELETE":
+		return true
+	}
+	return false
+}
+
+var staticExt = map[string]bool{
+	"css": true, "js": true, "mjs": true, "map": true, "png": true, "jpg": true, "jpeg": true,
+	"gif": true, "svg": true, "ico": true, "webp": true, "avif": true, "woff": true, "woff2": true,
+	"ttf": true, "eot": true, "otf": true, "mp4": true, "webm": true, "mp3": true, "pdf": true,
+	"zip": true, "gz": true, "txt": true, "xml": false,
+}
+
+// isStatic reports whether path names a static asset by its extension.
+func isStatic(p []byte) bool {
+	i := bytes.LastIndexByte(p, '.')
+	if i < 0 || bytes.IndexByte(p[i:], '/') >= 0 || len(p)-i > 7 {
+		return false
+	}
+	var buf [8]byte
+	ext := buf[:0]
+	for _, c := range p[i+1:] {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		ext = append(ext, c)
+	}
+	return staticExt[string(ext)]
+}
+
+// normalizePath appends p to dst with id-like segments replaced by ":id":
+// all digits, a UUID, or 16+ hex characters.
+func normalizePath(dst, p []byte) []byte {
+	if len(p) == 0 {
+		return append(dst, '/')
+	}
+	if len(p) > 200 {
+		p = p[:200]
+	}
+	for len(p) > 0 {
+		if p[0] == '/' {
+			dst = append(dst, '/')
+			p = p[1:]
+			continue
+		}
+		j := bytes.IndexByte(p, '/')
+		if j < 0 {
+			j = len(p)
+		}
+		seg := p[:j]
+		if isIDSegment(seg) {
+			dst = append(dst, ":id"...)
+		} else {
+			dst = append(dst, seg...)
+		}
+		p = p[j:]
+	}
+	return dst
+}
+
+func isIDSegment(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	digits, hex, other := 0, 0, 0
+	for _, c := range s {
+		switch {
+		case '0' <= c && c <= '9':
+			digits++
+		case 'a' <= c && c <= 'f', 'A' <= c && c <= 'F', c == '-':
+			hex++
+		default:
+			other++
+		}
+	}
+	if other > 0 {
+		return false
+	}
+	if hex == 0 {
+		return true
+	}
+	return len(s) >= 16 && digits > 0
+}
+
+// refHost returns the host of a Referer value, or nil for none/"-".
+func refHost(ref []byte) []byte {
+	if len(ref) == 0 || (len(ref) == 1 && ref[0] == '-') {
+		return nil
+	}
+	if i := bytes.Index(ref, []byte("://")); i >= 0 && i < 10 {
+		ref = ref[i+3:]
+	}
+	for i, c := range ref {
+		if c == '/' || c == '?' || c == '#' || c == ':' {
+			ref = ref[:i]
+			break
+		}
+	}
+	if i := bytes.IndexByte(ref, '@'); i >= 0 {
+		ref = ref[i+1:]
+	}
+	return ref
+}
+
+// prefixOf appends the /24 (IPv4) or /64 (IPv6) prefix of addr to dst.
+func prefixOf(dst, addr []byte) []byte {
+	if bytes.IndexByte(addr, ':') < 0 {
+		dots := 0
+		for i, c := range addr {
+			if c == '.' {
+				dots++
+				if dots == 3 {
+					dst = append(dst, addr[:i]...)
+					return append(dst, ".0/24"...)
+				}
+			} else if c < '0' || c > '9' {
+				return dst
+			}
+		}
+		return dst
+	}
+	// IPv6: the first four groups, when written out before any "::".
+	groups := 0
+	for i := 0; i < len(addr); i++ {
+		if addr[i] == ':' {
+			if i+1 < len(addr) && addr[i+1] == ':' {
+				break
+			}
+			groups++
+			if groups == 4 {
+				dst = append(dst, addr[:i]...)
+				return append(dst, "::/64"...)
+			}
+		}
+	}
+	ip, err := netip.ParseAddr(string(addr))
+	if err != nil || !ip.Is6() {
+		return dst
+	}
+	pfx, err := ip.Prefix(64)
+	if err != nil {
+		return dst
+	}
+	return pfx.AppendTo(dst)
+}
+
+// uaClass is a user-agent class of the who-flooded tables.
+type uaClass uint8
+
+const (
+	uaNone uaClass = iota
+	uaInAppFacebook
+	uaInAppInstagram
+	uaCrawler
+	uaTool
+	uaMobile
+	uaDesktop
+	uaOther
+	nUAClasses
+)
+
+var uaClassNames = [nUAClasses]string{"none", "in-app-facebook", "in-app-instagram", "crawler", "tool", "mobile", "desktop", "other"}
+
+func (c uaClass) String() string { return uaClassNames[c] }
+
+// Our own small token tables beside mileusna/useragent's bot detection:
+// the Go proxy refuses the crawler lists, so these hold the tokens that
+// matter for floods (HTTP libraries and command-line tools, generic
+// crawler words, and crawlers the library does not know).
+var toolTokens = [][]byte{
+	[]byte("curl/"), []byte("wget/"), []byte("python-requests"), []byte("python-urllib"),
+	[]byte("aiohttp"), []byte("go-http-client"), []byte("okhttp"), []byte("apache-httpclient"),
+	[]byte("libwww-perl"), []byte("httpie"), []byte("postmanruntime"), []byte("axios/"),
+	[]byte("node-fetch"), []byte("java/"), []byte("guzzlehttp"), []byte("ruby"), []byte("php/"),
+	[]byte("ab/"), []byte("jmeter"), []byte("k6/"), []byte("locust"), []byte("siege"),
+	[]byte("wrk"), []byte("hey/"), []byte("vegeta"), []byte("masscan"), []byte("zgrab"),
+	[]byte("nmap"), []byte("nikto"), []byte("sqlmap"), []byte("headlesschrome"),
+}
+
+var crawlerTokens = [][]byte{
+	[]byte("bot"), []byte("crawl"), []byte("spider"), []byte("slurp"), []byte("scrapy"),
+	[]byte("facebookexternalhit"), []byte("bytespider"), []byte("petalbot"), []byte("gptbot"),
+	[]byte("ccbot"), []byte("claudebot"), []byte("amazonbot"), []byte("semrush"), []byte("ahrefs"),
+	[]byte("mj12"), []byte("dotbot"), []byte("yandex"), []byte("baiduspider"), []byte("archive.org"),
+	[]byte("python-scrapy"), []byte("feedfetcher"), []byte("headless"),
+}
+
+func (a *Aggregator) uaClassOf(ua []byte) uaClass {
+	if c, ok := a.ua[string(ua)]; ok {
+		return c
+	}
+	c := classifyUA(ua)
+	if len(a.ua) < 8192 {
+		a.ua[string(ua)] = c
+	}
+	return c
+}
+
+// classifyUA sorts a User-Agent into a class: in-app browsers by their
+// FBAN/FBAV/Instagram tokens, then tools, crawlers (our tokens plus
+// mileusna/useragent's Bot flag), mobile and desktop.
+func classifyUA(ua []byte) uaClass {
+	if len(ua) == 0 || (len(ua) == 1 && ua[0] == '-') {
+		return uaNone
+	}
+	lower := bytes.ToLower(ua)
+	switch {
+	case bytes.Contains(ua, []byte("FBAN")) || bytes.Contains(ua, []byte("FBAV")) || bytes.Contains(ua, []byte("FB_IAB")) || bytes.Contains(ua, []byte("FBIOS")):
+		return uaInAppFacebook
+	case bytes.Contains(ua, []byte("Instagram")):
+		return uaInAppInstagram
+	}
+	for _, t := range toolTokens {
+		if bytes.HasPrefix(lower, t) || (len(t) > 4 && bytes.Contains(lower, t)) {
+			return uaTool
+		}
+	}
+	for _, t := range crawlerTokens {
+		if bytes.Contains(lower, t) {
+			return uaCrawler
+		}
+	}
+	p := useragent.Parse(string(ua))
+	switch {
+	case p.Bot:
+		return uaCrawler
+	case p.Mobile || p.Tablet:
+		return uaMobile
+	case p.Desktop:
+		return uaDesktop
+	}
+	return uaOther
+}
+
+// referrer networks: hosts grouped by who owns them.
+var networkSuffixes = []struct{ suffix, name string }{
+	{"facebook.com", "Facebook"}, {"fb.com", "Facebook"}, {"fb.me", "Facebook"}, {"facebook.net", "Facebook"},
+	{"instagram.com", "Instagram"},
+	{"t.co", "X (Twitter)"}, {"twitter.com", "X (Twitter)"}, {"x.com", "X (Twitter)"},
+	{"reddit.com", "Reddit"}, {"redd.it", "Reddit"},
+	{"linkedin.com", "LinkedIn"}, {"lnkd.in", "LinkedIn"},
+	{"pinterest.com", "Pinterest"},
+	{"tiktok.com", "TikTok"},
+	{"youtube.com", "YouTube"}, {"youtu.be", "YouTube"},
+	{"whatsapp.com", "WhatsApp"}, {"telegram.org", "Telegram"}, {"t.me", "Telegram"},
+	{"news.ycombinator.com", "Hacker News"},
+	{"news.google.com", "Google News"},
+	{"bing.com", "Bing"}, {"duckduckgo.com", "DuckDuckGo"}, {"yahoo.com", "Yahoo"},
+	{"baidu.com", "Baidu"}, {"yandex.ru", "Yandex"},
+}
+
+// networkOf groups a referrer host into a network name. Google in any
+// country domain is "Google"; unknown hosts keep their name without "www.".
+func networkOf(host string) string {
+	if host == "(direct)" || host == "" {
+		return "(direct)"
+	}
+	for _, n := range networkSuffixes {
+		if host == n.suffix || hasDotSuffix(host, n.suffix) {
+			return n.name
+		}
+	}
+	h := host
+	if len(h) > 4 && h[:4] == "www." {
+		h = h[4:]
+	}
+	if len(h) > 7 && (h[:7] == "google." || indexString(h, ".google.") >= 0) {
+		return "Google"
+	}
+	if indexString(h, "news") >= 0 {
+		return "news: " + h
+	}
+	return h
+}
+
+func hasDotSuffix(h, s string) bool {
+	return len(h) > len(s) && h[len(h)-len(s):] == s && h[len(h)-len(s)-1] == '.'
+}
+
+func indexString(s, sub string) int { return bytes.Index([]byte(s), []byte(sub)) }
+
+// socialNetworks are the networks whose surges are "social".
+var socialNetworks = map[string]bool{
+	"Facebook": true, "Instagram": true, "X (Twitter)": true, "Reddit": true, "LinkedIn": true,
+	"Pinterest": true, "TikTok": true, "YouTube": true, "WhatsApp": true, "Telegram": true,
+	"Hacker News": true,
+}

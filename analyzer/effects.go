@@ -1,0 +1,191 @@
+package analyzer
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// effectWindowS is the length of the before and after windows compared
+// around a restart.
+const effectWindowS = 300
+
+// effects measures each restart's effect: health over comparable windows
+// before the restart and after the service was back, the demand against
+// the baseline, and the relapse when the problem came back while demand
+// stayed high; then writes the verdict.
+func effects(st *State) {
+	for i := range st.Restarts {
+		r := &st.Restarts[i]
+		at := r.At.Unix()
+		up := at + int64(math.Ceil(r.DownS))
+		w := int64(effectWindowS)
+		from := max(at-w, st.Start)
+		to := min(up+w, st.End+1)
+		wb, wa := at-from, to-up
+		n := min(wb, wa)
+		if n < 30 {
+			n = max(wb, wa)
+		}
+		if n <= 0 {
+			r.Verdict = fmt.Sprintf("The %s %s at %s is at the edge of the logs; its effect cannot be measured.", svcLabel(r.Service), kindWord(r.Kind), st.hhmm(at))
+			continue
+		}
+		r.Before = st.Health(at-min(n, wb), at)
+		r.After = st.Health(up, up+min(n, wa))
+		if st.Baseline.RPS > 0 {
+			r.DemandFactor = r.After.RPS / st.Baseline.RPS
+		}
+		rel, cleared, what := relapse(st, up)
+		if rel > 0 {
+			d := float64(rel - at)
+			r.RelapseAfterS = &d
+		}
+		r.Verdict = verdict(st, r, cleared, rel, what)
+	}
+}
+
+// relapse looks, after a restart that left the service up at up, for the
+// first 30 s where errors or saturation came back after a period with
+// errors cleared. It returns the relapse second (0 = none), the second the
+// errors cleared (0 = never) and what came back.
+func relapse(st *State, up int64) (rel, cleared int64, what string) {
+	thr := math.Max(0.05, 3*st.Baseline.ErrorRate)
+	limit := min(st.End+1, up+7200)
+	bad := func(t int64) bool {
+		h := st.Sum(t, t+30)
+		return h.Req >= 5 && float64(h.Failed())/float64(h.Req) >= thr
+	}
+	var satAfter int64
+	for _, s := range st.Saturations {
+		if s.Resource == "php-fpm" || s.Resource == "mysql" {
+			if t := s.Start.Unix(); t > up+10 && (satAfter == 0 || t < satAfter) {
+				satAfter = t
+			}
+		}
+	}
+	for t := up; t < limit; t += 10 {
+		if cleared == 0 {
+			if !bad(t) {
+				cleared = t
+			}
+			continue
+		}
+		if t-cleared >= 30 && bad(t) {
+			rel, what = t, "errors returned"
+			break
+		}
+	}
+	if cleared != 0 && satAfter != 0 && satAfter > cleared && (rel == 0 || satAfter <= rel+60) {
+		rel, what = satAfter, "PHP workers saturated"
+		for _, s := range st.Saturations {
+			if s.Start.Unix() == satAfter && s.Resource == "mysql" {
+				what = "the database ran out of connections"
+			}
+		}
+	}
+	// Only a relapse while the incident went on: after the end of all
+	// incidents it is a new incident, not a relapse.
+	if rel != 0 {
+		inside := false
+		for _, sp := range st.Spans {
+			if rel >= sp.Start && (sp.Ongoing || rel < sp.End) && up >= sp.Start {
+				inside = true
+			}
+		}
+		if !inside {
+			rel = 0
+		}
+	}
+	return rel, cleared, what
+}
+
+func verdict(st *State, r *Restart, cleared, rel int64, what string) string {
+	at := r.At.Unix()
+	name := fmt.Sprintf("The %s %s at %s", svcLabel(r.Service), kindWord(r.Kind), st.hhmm(at))
+	if r.Before.ErrorRate < 0.02 && r.Before.RPS > 0 && (rel == 0) {
+		s := fmt.Sprintf("%s happened while the site was answering normally (%.1f%% errors before)", name, 100*r.Before.ErrorRate)
+		if r.DownS >= 1 {
+			s += fmt.Sprintf("; the service was down for %s", humanDur(r.DownS))
+		}
+		return s + "."
+	}
+	switch {
+	case cleared == 0:
+		return fmt.Sprintf("%s did not help: errors stayed at %.0f%% of requests (%.0f%% before).", name, 100*r.After.ErrorRate, 100*r.Before.ErrorRate)
+	case rel > 0:
+		dem := ""
+		if r.DemandFactor >= 1.5 {
+			dem = fmt.Sprintf("; demand was still %s× normal, so", fmtFactor(r.DemandFactor))
+		} else {
+			dem = "; then"
+		}
+		return fmt.Sprintf("%s cleared errors for %s%s %s again at %s.", name, humanDur(float64(rel-cleared)), dem, what, st.hhmm(rel))
+	default:
+		s := fmt.Sprintf("%s cleared the errors (%.0f%% → %.1f%% of requests) and they did not come back", name, 100*r.Before.ErrorRate, 100*r.After.ErrorRate)
+		if r.DemandFactor > 0 && r.DemandFactor < 1.5 {
+			s += " (demand was back near normal)"
+		}
+		return s + "."
+	}
+}
+
+func svcLabel(s string) string {
+	switch s {
+	case "php-fpm":
+		return "PHP-FPM"
+	case "mysql":
+		return "MySQL"
+	case "nginx":
+		return "nginx"
+	case "apache":
+		return "Apache"
+	}
+	return s
+}
+
+func kindWord(k string) string {
+	switch k {
+	case "manual":
+		return "restart"
+	case "crash":
+		return "crash and restart"
+	case "oom":
+		return "out-of-memory kill"
+	case "reload":
+		return "reload"
+	}
+	return "restart"
+}
+
+// hhmm renders a Unix second in the display zone as 15:04.
+func (st *State) hhmm(t int64) string {
+	return time.Unix(t, 0).In(st.Opts.loc()).Format("15:04")
+}
+
+// humanDur renders seconds as "4 min 52 s", "2 h 5 min", "40 s".
+func humanDur(s float64) string {
+	n := int64(math.Round(s))
+	switch {
+	case n < 60:
+		return fmt.Sprintf("%d s", n)
+	case n < 3600:
+		if n%60 == 0 {
+			return fmt.Sprintf("%d min", n/60)
+		}
+		return fmt.Sprintf("%d min %d s", n/60, n%60)
+	default:
+		m := (n % 3600) / 60
+		if m == 0 {
+			return fmt.Sprintf("%d h", n/3600)
+		}
+		return fmt.Sprintf("%d h %d min", n/3600, m)
+	}
+}
+
+func fmtFactor(f float64) string {
+	if f >= 10 {
+		return fmt.Sprintf("%.0f", f)
+	}
+	return fmt.Sprintf("%.1f", f)
+}
