@@ -1,0 +1,655 @@
+package analyzer
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/postmortem/postmortem/parsers"
+)
+
+// Capacity (issue 6, domain.md section B): what the stack served while
+// healthy, what was asked of it at the peak, how many PHP workers Little's
+// law says that needs, whether they fit in memory and in MySQL's
+// max_connections, and the mitigations replayed on the incident's own
+// request stream (replay.go).
+//
+// Memory bound: one capRec (20 bytes) per dynamic request, at most
+// capMaxRecs (2^22, 80 MiB); beyond the cap the state keeps a consistent
+// sample of clients (whole clients kept or dropped, the rate halving each
+// time the cap is reached) and the replay scales the pool to the sample.
+// Plus one capSec (32 bytes) per second that saw a request.
+const capMaxRecs = 1 << 22
+
+// Request classes of issue 6.
+const (
+	capStatic uint8 = iota
+	capCacheGET
+	capDynGET
+	capWrite
+	capClasses
+)
+
+var capClassNames = [capClasses]string{"static", "cacheable GET", "dynamic GET", "write"}
+
+// capRec flags.
+const (
+	capFailed   uint8 = 1 << iota // 499 or 5xx
+	capOK200                      // status 200
+	capUpstream                   // reached the upstream (upstream time >= 0)
+	capPrivate                    // never cacheable: private path, authenticated or not GET/HEAD
+	capHasRT                      // the log has a request time
+	capS499
+)
+
+// capRec is one dynamic request.
+type capRec struct {
+	sec    uint32 // Unix second of the request's start
+	ms     uint16 // milliseconds within sec
+	class  uint8  // capDynGET or capWrite; GETs become capCacheGET at finish
+	flags  uint8
+	client uint32 // hash of the client address
+	url    uint32 // hash of path and query (the cache key)
+	rtMs   uint32 // request time in ms
+}
+
+func (r *capRec) start() float64 { return float64(r.sec) + float64(r.ms)/1000 }
+
+// capSec counts every request of one second (by start) per class.
+type capSec struct {
+	n, fail [capClasses]uint32
+}
+
+type capacityAgg struct {
+	o     *Options
+	recs  []capRec
+	shift uint // client sampling: keep clients whose hash>>(32-shift)==0
+	secs  map[int64]*capSec
+	last  int64
+	lastP *capSec
+}
+
+func newCapacityAgg(o *Options) *capacityAgg {
+	return &capacityAgg{o: o, secs: map[int64]*capSec{}, last: math.MinInt64}
+}
+
+func capKeep(h uint32, s uint) bool { return s == 0 || h>>(32-s) == 0 }
+
+// cwPrivatePrefixes are paths whose answers depend on the user.
+var cwPrivatePrefixes = [][]byte{
+	[]byte("/wp-admin"), []byte("/wp-login"), []byte("/admin"), []byte("/login"), []byte("/logout"),
+	[]byte("/account"), []byte("/cart"), []byte("/checkout"), []byte("/user"), []byte("/my"),
+	[]byte("/api/"), []byte("/register"), []byte("/signup"), []byte("/session"),
+}
+
+func cwIsPrivate(path []byte) bool {
+	for _, p := range cwPrivatePrefixes {
+		if bytes.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *capacityAgg) addAccess(r *parsers.Access) {
+	startNS := r.Time
+	rt := int64(0)
+	if r.RequestTime >= 0 {
+		rt = r.RequestTime
+		if !r.TimeIsStart {
+			startNS -= rt * 1000
+		}
+	}
+	sec := floorDivSec(startNS)
+	failed := r.Status == 499 || r.Status >= 500
+	class := capDynGET
+	switch {
+	case cwIsStatic(r.Path):
+		class = capStatic
+	case cwIsWrite(r.Method):
+		class = capWrite
+	}
+	s := c.lastP
+	if sec != c.last || s == nil {
+		s = c.secs[sec]
+		if s == nil {
+			s = &capSec{}
+			c.secs[sec] = s
+		}
+		c.last, c.lastP = sec, s
+	}
+	s.n[class]++
+	if failed {
+		s.fail[class]++
+	}
+	if class == capStatic || sec < 0 || sec >= 1<<32 {
+		return
+	}
+	ch := uint32(cwHash(cwFNV, r.Remote))
+	if !capKeep(ch, c.shift) {
+		return
+	}
+	var f uint8
+	if failed {
+		f |= capFailed
+	}
+	if r.Status == 499 {
+		f |= capS499
+	}
+	if r.Status == 200 {
+		f |= capOK200
+	}
+	if r.UpstreamTime >= 0 {
+		f |= capUpstream
+	}
+	if r.RequestTime >= 0 {
+		f |= capHasRT
+	}
+	m := string(r.Method)
+	if (m != "GET" && m != "HEAD") || len(r.User) > 0 && !(len(r.User) == 1 && r.User[0] == '-') || cwIsPrivate(r.Path) {
+		f |= capPrivate
+	}
+	ms := (startNS - sec*1e9) / 1e6
+	c.recs = append(c.recs, capRec{
+		sec: uint32(sec), ms: uint16(ms), class: class, flags: f, client: ch,
+		url:  uint32(cwHash(cwHash(cwFNV, r.Path), r.Query)),
+		rtMs: uint32(min(rt/1000, math.MaxUint32)),
+	})
+	if len(c.recs) >= capMaxRecs {
+		c.shrink(c.shift + 1)
+	}
+}
+
+func (c *capacityAgg) shrink(s uint) {
+	for len(c.recs) >= capMaxRecs || c.shift < s {
+		c.shift++
+		n := 0
+		for _, r := range c.recs {
+			if capKeep(r.client, c.shift) {
+				c.recs[n] = r
+				n++
+			}
+		}
+		c.recs = c.recs[:n]
+	}
+}
+
+func (c *capacityAgg) merge(o *capacityAgg) {
+	for k, v := range o.secs {
+		s := c.secs[k]
+		if s == nil {
+			s = &capSec{}
+			c.secs[k] = s
+		}
+		for i := range s.n {
+			s.n[i] += v.n[i]
+			s.fail[i] += v.fail[i]
+		}
+	}
+	c.lastP = nil
+	c.shrink(max(c.shift, o.shift))
+	for _, r := range o.recs {
+		if capKeep(r.client, c.shift) {
+			c.recs = append(c.recs, r)
+		}
+	}
+	if len(c.recs) >= capMaxRecs {
+		c.shrink(c.shift + 1)
+	}
+}
+
+// capMinute is one minute of health.
+type capMinute struct {
+	n, fail [capClasses]float64
+	p95     float64 // ms, dynamic requests; 0 unknown
+	dyn     int
+}
+
+func (m *capMinute) total() (n, f float64) {
+	for i := range m.n {
+		n += m.n[i]
+		f += m.fail[i]
+	}
+	return
+}
+
+// capModel is everything finish derives; the replay works from it.
+type capModel struct {
+	recs     []capRec // sorted by start
+	scale    float64  // 1 / sampling rate
+	first    int64    // first minute
+	mins     []capMinute
+	baseP95  float64
+	healthy  []bool
+	svc      []float64 // healthy service times, seconds (sorted)
+	svcMean  float64
+	patience float64 // seconds before a client gives up
+	timeout  float64 // fastcgi_read_timeout, seconds
+	cacheURL map[uint32]bool
+	secs     map[int64]*capSec
+}
+
+// buildModel sorts the records, classes cacheable GETs and measures health
+// per minute.
+func (c *capacityAgg) buildModel(st *State) *capModel {
+	m := &capModel{recs: c.recs, scale: float64(uint64(1) << c.shift), secs: c.secs, cacheURL: map[uint32]bool{}}
+	slices.SortFunc(m.recs, func(a, b capRec) int {
+		switch {
+		case a.sec != b.sec:
+			return cmpI64(int64(a.sec), int64(b.sec))
+		case a.ms != b.ms:
+			return int(a.ms) - int(b.ms)
+		case a.client != b.client:
+			return cmpI64(int64(a.client), int64(b.client))
+		case a.url != b.url:
+			return cmpI64(int64(a.url), int64(b.url))
+		case a.rtMs != b.rtMs:
+			return cmpI64(int64(a.rtMs), int64(b.rtMs))
+		case a.flags != b.flags:
+			return int(a.flags) - int(b.flags)
+		}
+		return int(a.class) - int(b.class)
+	})
+	// A URL is cacheable when some anonymous GET of it returned 200.
+	for _, r := range m.recs {
+		if r.class == capDynGET && r.flags&capPrivate == 0 && r.flags&capOK200 != 0 {
+			m.cacheURL[r.url] = true
+		}
+	}
+	for i := range m.recs {
+		r := &m.recs[i]
+		if r.class == capDynGET && r.flags&capPrivate == 0 && m.cacheURL[r.url] {
+			r.class = capCacheGET
+		}
+	}
+	if len(c.secs) == 0 {
+		return m
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for s := range c.secs {
+		lo, hi = min(lo, s), max(hi, s)
+	}
+	m.first = floorDiv60(lo)
+	m.mins = make([]capMinute, floorDiv60(hi)-m.first+1)
+	for s, v := range c.secs {
+		mm := &m.mins[floorDiv60(s)-m.first]
+		for i := range v.n {
+			mm.n[i] += float64(v.n[i])
+			mm.fail[i] += float64(v.fail[i])
+		}
+	}
+	// Split GETs between cacheable and dynamic by the sampled records; p95
+	// of dynamic request times per minute.
+	var lat [][]float64 = make([][]float64, len(m.mins))
+	getN := make([][2]float64, len(m.mins))
+	getF := make([][2]float64, len(m.mins))
+	for _, r := range m.recs {
+		i := floorDiv60(int64(r.sec)) - m.first
+		if i < 0 || i >= int64(len(m.mins)) {
+			continue
+		}
+		if r.flags&capHasRT != 0 {
+			lat[i] = append(lat[i], float64(r.rtMs))
+		}
+		if r.class == capCacheGET || r.class == capDynGET {
+			k := 0
+			if r.class == capDynGET {
+				k = 1
+			}
+			getN[i][k]++
+			if r.flags&capFailed != 0 {
+				getF[i][k]++
+			}
+		}
+	}
+	for i := range m.mins {
+		mm := &m.mins[i]
+		mm.dyn = len(lat[i])
+		if len(lat[i]) >= 5 {
+			slices.Sort(lat[i])
+			mm.p95 = lat[i][int(math.Ceil(0.95*float64(len(lat[i]))))-1]
+		}
+		// capSec counted every GET as dynamic; split by the sample's shares.
+		if t := getN[i][0] + getN[i][1]; t > 0 {
+			all, fail := mm.n[capDynGET], mm.fail[capDynGET]
+			mm.n[capCacheGET] = all * getN[i][0] / t
+			mm.n[capDynGET] = all - mm.n[capCacheGET]
+			if tf := getF[i][0] + getF[i][1]; tf > 0 {
+				mm.fail[capCacheGET] = fail * getF[i][0] / tf
+				mm.fail[capDynGET] = fail - mm.fail[capCacheGET]
+			}
+		}
+	}
+	// Baseline p95: the analyzer's when it has one, else the 25th
+	// percentile of the minutes' p95.
+	if st != nil && st.Baseline.P95Ms > 0 {
+		m.baseP95 = st.Baseline.P95Ms
+	} else {
+		var ps []float64
+		for _, mm := range m.mins {
+			if mm.p95 > 0 {
+				ps = append(ps, mm.p95)
+			}
+		}
+		slices.Sort(ps)
+		if len(ps) > 0 {
+			m.baseP95 = ps[len(ps)/4]
+		}
+	}
+	m.healthy = make([]bool, len(m.mins))
+	for i := range m.mins {
+		mm := &m.mins[i]
+		n, f := mm.total()
+		m.healthy[i] = n > 0 && f < 0.01*n && (mm.p95 == 0 || m.baseP95 == 0 || mm.p95 <= 2*m.baseP95)
+	}
+	// Healthy service time: request times of requests that reached PHP in
+	// healthy minutes and succeeded.
+	var p499, p504 []float64
+	for _, r := range m.recs {
+		i := floorDiv60(int64(r.sec)) - m.first
+		if r.flags&capHasRT == 0 {
+			continue
+		}
+		switch {
+		case r.flags&capS499 != 0:
+			p499 = append(p499, float64(r.rtMs)/1000)
+		case r.flags&capFailed != 0 && r.flags&capUpstream != 0 && r.rtMs >= 10_000:
+			p504 = append(p504, float64(r.rtMs)/1000)
+		case r.flags&capFailed == 0 && m.healthy[i] && (r.flags&capUpstream != 0 || r.class != capStatic):
+			m.svc = append(m.svc, float64(r.rtMs)/1000)
+		}
+	}
+	slices.Sort(m.svc)
+	if len(m.svc) > 0 {
+		var s float64
+		for _, x := range m.svc {
+			s += x
+		}
+		m.svcMean = s / float64(len(m.svc))
+	}
+	m.patience = 30
+	if len(p499) >= 20 {
+		m.patience = max(1, cwMedian(p499))
+	}
+	m.timeout = 60
+	if len(p504) >= 20 {
+		slices.Sort(p504)
+		m.timeout = p504[len(p504)*9/10]
+	}
+	return m
+}
+
+func floorDiv60(s int64) int64 {
+	q := s / 60
+	if s%60 < 0 {
+		q--
+	}
+	return q
+}
+
+// Defaults used when neither a flag nor the logs say (each figure says so).
+const (
+	capDefaultRSSMB   = 64  // MB per PHP worker
+	capDefaultMaxConn = 151 // MySQL max_connections default
+	capDefaultBacklog = 511 // PHP-FPM listen.backlog default
+	capTargetUtil     = 0.75
+	capRAMShare       = 0.7 // share of RAM given to PHP workers (OS, MySQL, caches keep the rest)
+)
+
+// capFacts are the limits and sizes with their sources.
+type capFacts struct {
+	pool                   float64
+	poolSrc, poolConf      string
+	rssMB                  float64
+	rssSrc                 string
+	ramMB                  float64 // 0 unknown
+	maxConn                float64
+	maxConnSrc             string
+	tooManyConns           int64
+	backlog                float64
+	sustain                [capClasses]float64 // served rps in the best healthy minute, per class
+	sustainAll, sustainDyn float64
+	peakAll, peakDyn       float64
+	peakAt                 int64   // Unix second of the busiest minute's start
+	lambda                 float64 // peak dynamic arrival rate
+	svc                    float64 // healthy mean service time, s
+	concurrency            float64
+	workersNeeded          float64
+	ramFit                 float64 // workers that fit in RAM; 0 unknown
+}
+
+func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
+	if o == nil {
+		o = c.o
+	}
+	if o == nil {
+		o = &Options{}
+	}
+	if len(c.secs) == 0 {
+		return
+	}
+	m := c.buildModel(st)
+	f := m.facts(st, o)
+	capRep := &Capacity{
+		SustainableRPS: cwRound2(f.sustainAll),
+		PeakDemandRPS:  cwRound2(f.peakAll),
+		WorkersNeeded:  int64(f.workersNeeded),
+	}
+	if f.sustainAll > 0 {
+		capRep.Headroom = cwRound2(f.peakAll / f.sustainAll)
+	}
+	capRep.Figures = f.figures(m)
+	from, to, ok := m.incidentWindow(st)
+	if !ok {
+		capRep.Figures = append(capRep.Figures, Figure{
+			Name: "no capacity change needed", Value: capRep.Headroom, Unit: "× sustainable",
+			Source: "derived", Confidence: "high",
+			Formula: "no incident: the busiest minute stayed within what the stack served while healthy",
+		})
+		rep.Capacity = capRep
+		return
+	}
+	capRep.Recommendations = m.recommend(st, o, &f, from, to)
+	rep.Capacity = capRep
+	if c.shift > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("Capacity replay used 1 in %d clients to bound memory; the pool was scaled to the sample.", 1<<c.shift))
+	}
+}
+
+// facts derives the capacity figures from the model, the analyzer's state
+// and the options.
+func (m *capModel) facts(st *State, o *Options) capFacts {
+	var f capFacts
+	for i := range m.mins {
+		mm := &m.mins[i]
+		n, fl := mm.total()
+		if n/60 > f.peakAll {
+			f.peakAll, f.peakAt = n/60, (m.first+int64(i))*60
+		}
+		dyn := mm.n[capCacheGET] + mm.n[capDynGET] + mm.n[capWrite]
+		f.peakDyn = max(f.peakDyn, dyn/60)
+		if !m.healthy[i] {
+			continue
+		}
+		f.sustainAll = max(f.sustainAll, (n-fl)/60)
+		var sd float64
+		for k := range mm.n {
+			served := (mm.n[k] - mm.fail[k]) / 60
+			f.sustain[k] = max(f.sustain[k], served)
+			if k != int(capStatic) {
+				sd += served
+			}
+		}
+		f.sustainDyn = max(f.sustainDyn, sd)
+	}
+	f.lambda = f.peakDyn
+	f.svc = m.svcMean
+	if f.svc == 0 {
+		f.svc = 0.1
+	}
+	f.concurrency = f.lambda * f.svc
+	f.workersNeeded = math.Ceil(f.concurrency / capTargetUtil)
+
+	// Pool size: the analyzer's evidence (log, flag, plateau), else the
+	// flag, else the served throughput while saturated × service time.
+	switch {
+	case st != nil && st.PoolSize > 0:
+		f.pool, f.poolSrc = float64(st.PoolSize), st.PoolSizeSource
+	case o.FPMMaxChildren > 0:
+		f.pool, f.poolSrc = float64(o.FPMMaxChildren), "flag"
+	default:
+		f.pool, f.poolSrc = m.plateauPool(f.svc), "derived"
+	}
+	f.poolConf = "high"
+	if f.poolSrc != "log" && f.poolSrc != "flag" {
+		f.poolSrc, f.poolConf = "derived", "low"
+	}
+	if f.pool < 1 {
+		f.pool = 1
+	}
+	// Worker memory.
+	f.rssMB, f.rssSrc = capDefaultRSSMB, "default"
+	if o.WorkerRSSMB > 0 {
+		f.rssMB, f.rssSrc = o.WorkerRSSMB, "flag"
+	} else if st != nil {
+		var rss []float64
+		for _, e := range st.EventsOf(parsers.KernelOOMKill) {
+			if e.Sample.Num[0] > 0 && bytes.Contains([]byte(e.Sample.Text), []byte("php")) {
+				rss = append(rss, float64(e.Sample.Num[0])/1024)
+			}
+		}
+		if len(rss) > 0 {
+			slices.Sort(rss)
+			f.rssMB, f.rssSrc = math.Ceil(rss[(len(rss)*95)/100]), "log"
+		}
+	}
+	f.ramMB = o.RAMMB
+	if f.ramMB > 0 {
+		f.ramFit = math.Floor(capRAMShare * f.ramMB / f.rssMB)
+	}
+	f.maxConn, f.maxConnSrc = capDefaultMaxConn, "default"
+	switch {
+	case o.MySQLMaxConnections > 0:
+		f.maxConn, f.maxConnSrc = float64(o.MySQLMaxConnections), "flag"
+	case st != nil && st.MySQLMaxConns > 0:
+		f.maxConn, f.maxConnSrc = float64(st.MySQLMaxConns), "flag"
+	}
+	if st != nil {
+		for _, e := range st.EventsOf(parsers.NginxPHPMessage, parsers.FPMSaid, parsers.ApachePHPMessage) {
+			if e.Sample.PHP == parsers.PHPTooManyConns {
+				f.tooManyConns += e.Count
+			}
+		}
+	}
+	f.backlog = capDefaultBacklog
+	return f
+}
+
+// plateauPool estimates pm.max_children when no log line or flag gives it:
+// while PHP was saturated (minutes with 502/504 or 499s), it served at its
+// maximum rate, and by Little's law pool = served rate × service time.
+func (m *capModel) plateauPool(svc float64) float64 {
+	var best float64
+	for i := range m.mins {
+		if m.healthy[i] {
+			continue
+		}
+		mm := &m.mins[i]
+		served := (mm.n[capCacheGET] - mm.fail[capCacheGET] + mm.n[capDynGET] - mm.fail[capDynGET] + mm.n[capWrite] - mm.fail[capWrite]) / 60
+		best = max(best, served)
+	}
+	return math.Round(best * svc)
+}
+
+// incidentWindow is the replay window: the analyzer's incidents (all of
+// them, from the first start to the last end), else the unhealthy minutes.
+func (m *capModel) incidentWindow(st *State) (from, to int64, ok bool) {
+	if st != nil {
+		if len(st.Spans) == 0 {
+			return 0, 0, false
+		}
+		from, to = st.Spans[0].Start, st.Spans[0].End
+		for _, s := range st.Spans {
+			from, to = min(from, s.Start), max(to, s.End)
+		}
+		if last := (m.first + int64(len(m.mins))) * 60; to <= from || to > last {
+			to = last
+		}
+		return from, to, to > from
+	}
+	first, last := int64(-1), int64(-1)
+	for i, h := range m.healthy {
+		if !h {
+			if first < 0 {
+				first = int64(i)
+			}
+			last = int64(i)
+		}
+	}
+	if first < 0 {
+		return 0, 0, false
+	}
+	return (m.first + first) * 60, (m.first + last + 1) * 60, true
+}
+
+func (f *capFacts) figures(m *capModel) []Figure {
+	conf := func(n int) string {
+		switch {
+		case n >= 1000:
+			return "high"
+		case n >= 50:
+			return "medium"
+		}
+		return "low"
+	}
+	svcConf := conf(len(m.svc))
+	figs := []Figure{
+		{Name: "sustainable throughput", Value: cwRound2(f.sustainAll), Unit: "req/s", Source: "log", Confidence: "medium",
+			Formula: "most requests served per second over a minute while healthy (errors < 1%, p95 ≤ 2× baseline)"},
+	}
+	for k := capStatic; k < capClasses; k++ {
+		figs = append(figs, Figure{Name: "sustainable throughput, " + capClassNames[k], Value: cwRound2(f.sustain[k]),
+			Unit: "req/s", Source: "log", Confidence: "medium", Formula: "served while healthy, this class only"})
+	}
+	figs = append(figs,
+		Figure{Name: "peak demand", Value: cwRound2(f.peakAll), Unit: "req/s", Source: "log", Confidence: "high",
+			Formula: "arrivals in the busiest minute / 60, failed and abandoned requests included"},
+		Figure{Name: "peak demand, PHP", Value: cwRound2(f.peakDyn), Unit: "req/s", Source: "log", Confidence: "high",
+			Formula: "dynamic arrivals (not static files) in the busiest minute / 60"},
+		Figure{Name: "healthy service time", Value: cwRound2(f.svc * 1000), Unit: "ms", Source: "log", Confidence: svcConf,
+			Formula: "mean request time of PHP requests in healthy minutes"},
+		Figure{Name: "concurrency needed (Little's law)", Value: cwRound2(f.concurrency), Unit: "requests", Source: "derived", Confidence: svcConf,
+			Formula: fmt.Sprintf("L = λ × W = %.1f req/s × %.3f s", f.lambda, f.svc)},
+		Figure{Name: "PHP workers needed", Value: f.workersNeeded, Unit: "workers", Source: "derived", Confidence: svcConf,
+			Formula: fmt.Sprintf("ceil(L / %.2f target utilisation)", capTargetUtil)},
+		Figure{Name: "pm.max_children", Value: f.pool, Unit: "workers", Source: f.poolSrc, Confidence: f.poolConf,
+			Formula: "from the FPM log, --fpm-max-children, or served rate while saturated × service time"},
+		Figure{Name: "PHP pool capacity", Value: cwRound2(f.pool / f.svc), Unit: "req/s", Source: "derived", Confidence: f.poolConf,
+			Formula: "λ_max = pm.max_children / service time"},
+		Figure{Name: "worker memory (RSS)", Value: f.rssMB, Unit: "MB", Source: f.rssSrc, Confidence: map[string]string{"flag": "high", "log": "medium", "default": "low"}[f.rssSrc],
+			Formula: "p95 anon-rss of killed PHP workers (OOM lines), --worker-rss, or a typical 64 MB"},
+		Figure{Name: "memory for the workers needed", Value: math.Ceil(f.workersNeeded * f.rssMB), Unit: "MB", Source: "derived", Confidence: "medium",
+			Formula: "workers needed × worker RSS"},
+	)
+	if f.ramMB > 0 {
+		figs = append(figs, Figure{Name: "workers that fit in RAM", Value: f.ramFit, Unit: "workers", Source: "flag", Confidence: "medium",
+			Formula: fmt.Sprintf("floor(%.0f%% × %.0f MB RAM / %.0f MB)", 100*capRAMShare, f.ramMB, f.rssMB)})
+	}
+	figs = append(figs,
+		Figure{Name: "mysql max_connections", Value: f.maxConn, Unit: "connections", Source: f.maxConnSrc,
+			Confidence: map[string]string{"flag": "high", "default": "low"}[f.maxConnSrc],
+			Formula:    fmt.Sprintf("must be ≥ Σ pm.max_children + admin; %d 'Too many connections' messages in the logs", f.tooManyConns)},
+		Figure{Name: "listen backlog", Value: f.backlog, Unit: "connections", Source: "default", Confidence: "low",
+			Formula: "PHP-FPM listen.backlog default (capped by net.core.somaxconn)"},
+	)
+	if f.sustainAll > 0 {
+		figs = append(figs, Figure{Name: "headroom ratio", Value: cwRound2(f.peakAll / f.sustainAll), Unit: "×", Source: "derived", Confidence: "medium",
+			Formula: "peak demand / sustainable throughput"})
+	}
+	if f.sustainDyn > 0 {
+		figs = append(figs, Figure{Name: "headroom ratio, PHP", Value: cwRound2(f.peakDyn / f.sustainDyn), Unit: "×", Source: "derived", Confidence: "medium",
+			Formula: "peak PHP demand / PHP requests served while healthy"})
+	}
+	return figs
+}

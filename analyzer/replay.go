@@ -1,0 +1,556 @@
+package analyzer
+
+import (
+	"container/heap"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// What-if replays: the incident's own dynamic requests (capRec, in start
+// order) are fed to a discrete-event model of the PHP-FPM pool of the same
+// family as simulate's: c workers, FIFO, a listen backlog (full → 502),
+// clients that give up after their patience (→ 499; the request stays in
+// the backlog and still takes a worker, as a real FPM accepts it), and
+// fastcgi_read_timeout (→ 504; PHP keeps running). Service times are drawn,
+// deterministically, from the healthy service times the log measured, so a
+// request costs what it cost before the site was overloaded. Static files
+// are served by nginx and always succeed. Mitigations act in front of the
+// pool in nginx's order: limit_req, then the waiting room's admission, then
+// the microcache.
+
+// rpConfig is one candidate configuration.
+type rpConfig struct {
+	workers    float64 // pm.max_children
+	cacheS     float64 // microcache TTL, 0 = off
+	limitRate  float64 // per-IP limit_req rate, req/s; 0 = off
+	limitBurst float64
+	roomRate   float64 // waiting-room admission, req/s; 0 = off
+}
+
+// rpResult is what a replay produced over the window.
+type rpResult struct {
+	requests, errors  float64 // all requests (static included), scaled
+	dyn, dynErrors    float64
+	limited, hits     float64
+	cacheable         float64
+	p95Ms             float64
+	roomMaxQueue      float64
+	roomMaxWaitS      float64
+	maxQueue          float64 // deepest backlog
+	errorRate, dynErr float64
+}
+
+type f64Heap []float64
+
+func (h f64Heap) Len() int           { return len(h) }
+func (h f64Heap) Less(i, j int) bool { return h[i] < h[j] }
+func (h f64Heap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *f64Heap) Push(x any)        { *h = append(*h, x.(float64)) }
+func (h *f64Heap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+type rpBucket struct{ tokens, last float64 }
+
+// replay runs cfg over the requests starting in [from, to).
+func (m *capModel) replay(from, to int64, cfg rpConfig, backlog, patience, timeout float64) rpResult {
+	var res rpResult
+	i0, _ := slices.BinarySearchFunc(m.recs, from, func(r capRec, t int64) int { return cmpI64(int64(r.sec), t) })
+	i1, _ := slices.BinarySearchFunc(m.recs, to, func(r capRec, t int64) int { return cmpI64(int64(r.sec), t) })
+	// The sample stands for 1/scale of the clients: shrink the pool, the
+	// backlog and the admission rate with it.
+	c := max(1, int(math.Round(cfg.workers/m.scale)))
+	bl := max(1, backlog/m.scale)
+	servers := make(f64Heap, c)
+	for k := range servers {
+		servers[k] = float64(from)
+	}
+	var queue f64Heap // times queued requests leave the backlog
+	buckets := map[uint32]*rpBucket{}
+	expires := map[uint32]float64{}
+	var roomNext float64
+	lat := make([]float64, 0, i1-i0)
+	svc := m.svc
+	for i := i0; i < i1; i++ {
+		r := &m.recs[i]
+		t := r.start()
+		res.dyn++
+		if cfg.limitRate > 0 {
+			b := buckets[r.client]
+			if b == nil {
+				b = &rpBucket{tokens: cfg.limitBurst + 1, last: t}
+				buckets[r.client] = b
+			}
+			b.tokens = min(cfg.limitBurst+1, b.tokens+(t-b.last)*cfg.limitRate)
+			b.last = t
+			if b.tokens < 1 {
+				res.limited++
+				res.dynErrors++
+				continue
+			}
+			b.tokens--
+		}
+		if cfg.roomRate > 0 {
+			admit := max(t, roomNext)
+			roomNext = admit + m.scale/cfg.roomRate
+			if w := admit - t; w > res.roomMaxWaitS {
+				res.roomMaxWaitS = w
+			}
+			res.roomMaxQueue = max(res.roomMaxQueue, (roomNext-t)*cfg.roomRate)
+			t = admit
+		}
+		if r.class == capCacheGET {
+			res.cacheable++
+			if cfg.cacheS > 0 {
+				if expires[r.url] > t {
+					res.hits++
+					lat = append(lat, 1)
+					continue
+				}
+				expires[r.url] = t + cfg.cacheS
+			}
+		}
+		for len(queue) > 0 && queue[0] <= t {
+			heap.Pop(&queue)
+		}
+		res.maxQueue = max(res.maxQueue, float64(len(queue)))
+		if float64(len(queue)) >= bl {
+			res.dynErrors++ // 502: backlog full, never reached PHP
+			continue
+		}
+		s := 0.1
+		if len(svc) > 0 {
+			s = svc[cwMix(uint64(i)*0x9e3779b97f4a7c15^uint64(r.url))%uint64(len(svc))]
+		}
+		begin := max(t, servers[0])
+		servers[0] = begin + s
+		heap.Fix(&servers, 0)
+		wait := begin - t
+		if wait > 0 {
+			heap.Push(&queue, begin)
+		}
+		switch {
+		case wait > patience:
+			res.dynErrors++ // 499: the client gave up; the worker still runs it
+		case wait+s > timeout:
+			res.dynErrors++ // 504
+		default:
+			lat = append(lat, (wait+s)*1000)
+		}
+	}
+	// Static requests in the window: served by nginx.
+	var static float64
+	for s := from; s < to; s++ {
+		if v := m.secs[s]; v != nil {
+			static += float64(v.n[capStatic])
+		}
+	}
+	res.dyn *= m.scale
+	res.dynErrors *= m.scale
+	res.limited *= m.scale
+	res.hits *= m.scale
+	res.cacheable *= m.scale
+	res.maxQueue *= m.scale
+	res.roomMaxQueue *= 1 // already in requests (rate × time)
+	res.requests = res.dyn + static
+	res.errors = res.dynErrors
+	if res.requests > 0 {
+		res.errorRate = res.errors / res.requests
+	}
+	if res.dyn > 0 {
+		res.dynErr = res.dynErrors / res.dyn
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		res.p95Ms = lat[int(math.Ceil(0.95*float64(len(lat))))-1]
+	}
+	return res
+}
+
+// observed is what really happened in [from, to).
+func (m *capModel) observed(from, to int64) (requests, errors float64) {
+	for s := from; s < to; s++ {
+		if v := m.secs[s]; v != nil {
+			for k := range v.n {
+				requests += float64(v.n[k])
+				errors += float64(v.fail[k])
+			}
+		}
+	}
+	return
+}
+
+// limitRate chooses a per-IP limit_req rate (req/s at burst b) that under
+// 0.1% of the clients seen outside the incident would ever have hit: for each
+// client the lowest rate r with n(i..j) ≤ b+1 + r·(t_j − t_i) for every run
+// of its requests, then the 99.9th percentile over clients.
+func (m *capModel) limitRate(from, to int64, burst int) (rate float64, clients int) {
+	per := map[uint32][]float64{}
+	for _, r := range m.recs {
+		if int64(r.sec) >= from && int64(r.sec) < to {
+			continue
+		}
+		per[r.client] = append(per[r.client], r.start())
+	}
+	need := make([]float64, 0, len(per))
+	for _, ts := range per {
+		var rq float64
+		for j := burst + 1; j < len(ts); j++ {
+			for i := max(0, j-2000); i <= j-burst-1; i++ {
+				n := float64(j - i + 1 - (burst + 1))
+				dt := ts[j] - ts[i]
+				if dt <= 0 {
+					rq = math.Inf(1)
+					break
+				}
+				rq = max(rq, n/dt)
+			}
+		}
+		need = append(need, rq)
+	}
+	if len(need) == 0 {
+		return 0, 0
+	}
+	slices.Sort(need)
+	p := need[min(len(need)-1, int(math.Ceil(0.999*float64(len(need))))-1)]
+	if math.IsInf(p, 1) || p <= 0 {
+		p = 1
+	}
+	return cwNiceRate(p), len(need)
+}
+
+// cwNiceRate rounds a rate up to a value nginx can express neatly
+// (whole requests per minute below 1 r/s, whole r/s above).
+func cwNiceRate(r float64) float64 {
+	if r < 1 {
+		return math.Ceil(r*60) / 60
+	}
+	return math.Ceil(r)
+}
+
+func cwRateString(r float64) string {
+	if r < 1 {
+		return fmt.Sprintf("%.0fr/m", r*60)
+	}
+	return fmt.Sprintf("%.0fr/s", r)
+}
+
+// rpCandidate is one combination of mitigations with its replay.
+type rpCandidate struct {
+	name  []string
+	cfg   rpConfig
+	cost  float64
+	res   rpResult
+	extra float64 // extra MB for workers
+}
+
+const rpLimitBurst = 20
+
+// recommend replays the mitigations and their combinations on [from, to)
+// and returns the recommendations, the cheapest combination that keeps
+// errors under 1% marked Chosen.
+func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64) []Recommendation {
+	loc := o.loc()
+	backlog, patience, timeout := f.backlog, m.patience, m.timeout
+	base := rpConfig{workers: f.pool}
+	obsReq, obsErr := m.observed(from, to)
+	cur := m.replay(from, to, base, backlog, patience, timeout)
+	span := fmt.Sprintf("%s–%s", time.Unix(from, 0).In(loc).Format("15:04"), time.Unix(to, 0).In(loc).Format("15:04"))
+	obsRate := 0.0
+	if obsReq > 0 {
+		obsRate = obsErr / obsReq
+	}
+
+	// The options.
+	cacheShare := 0.0
+	if cur.dyn > 0 {
+		cacheShare = cur.cacheable / cur.dyn
+	}
+	rate, nClients := m.limitRate(from, to, rpLimitBurst)
+	workers := f.workersNeeded
+	ramCapped := false
+	if f.ramFit > 0 && workers > f.ramFit {
+		workers, ramCapped = f.ramFit, true
+	}
+	if f.ramMB == 0 {
+		workers = min(workers, 4*f.pool)
+	}
+	type opt struct {
+		name  string
+		apply func(*rpConfig)
+		cost  float64
+		extra float64
+	}
+	var opts [][]opt // one group per mitigation; at most one choice of each group
+	if cacheShare >= 0.01 {
+		var g []opt
+		for _, n := range []float64{1, 5, 10} {
+			g = append(g, opt{name: fmt.Sprintf("microcache %.0fs", n), apply: func(c *rpConfig) { c.cacheS = n }, cost: 1 + n/10})
+		}
+		opts = append(opts, g)
+	}
+	if rate > 0 {
+		opts = append(opts, []opt{{name: "limit_req " + cwRateString(rate), apply: func(c *rpConfig) { c.limitRate, c.limitBurst = rate, rpLimitBurst }, cost: 1}})
+	}
+	if workers > f.pool {
+		extra := (workers - f.pool) * f.rssMB
+		cost := 3.0
+		if f.ramMB > 0 {
+			cost = 2 + 4*extra/f.ramMB
+		}
+		opts = append(opts, []opt{{name: fmt.Sprintf("pm.max_children %.0f", workers), apply: func(c *rpConfig) { c.workers = workers }, cost: cost, extra: extra}})
+	}
+	opts = append(opts, []opt{{name: "waiting room", apply: func(c *rpConfig) { c.roomRate = -1 }, cost: 5}})
+
+	var cands []rpCandidate
+	var walk func(g int, cur rpCandidate)
+	walk = func(g int, cand rpCandidate) {
+		if g == len(opts) {
+			if len(cand.name) == 0 {
+				return
+			}
+			cfg := cand.cfg
+			if cfg.roomRate < 0 {
+				// Admit what the pool of this combination sustains, at
+				// the target utilisation; a microcache lets more through.
+				cfg.roomRate = cfg.workers / f.svc * capTargetUtil
+				if cfg.cacheS > 0 && cacheShare > 0 {
+					cfg.roomRate /= max(0.05, 1-cacheShare*0.9)
+				}
+			}
+			cand.cfg = cfg
+			cand.res = m.replay(from, to, cfg, backlog, patience, timeout)
+			cands = append(cands, cand)
+			return
+		}
+		walk(g+1, cand)
+		for _, op := range opts[g] {
+			c := cand
+			c.name = append(slices.Clone(cand.name), op.name)
+			op.apply(&c.cfg)
+			c.cost += op.cost
+			c.extra += op.extra
+			walk(g+1, c)
+		}
+	}
+	walk(0, rpCandidate{cfg: base})
+
+	chosen := -1
+	for i, c := range cands {
+		if c.res.errorRate >= 0.01 {
+			continue
+		}
+		if chosen < 0 || c.cost < cands[chosen].cost || (c.cost == cands[chosen].cost && c.res.errorRate < cands[chosen].res.errorRate) {
+			chosen = i
+		}
+	}
+	best := chosen
+	if best < 0 {
+		for i, c := range cands {
+			if best < 0 || c.res.errorRate < cands[best].res.errorRate {
+				best = i
+			}
+		}
+	}
+
+	var recs []Recommendation
+	var recCand []int // the candidate behind each of recs
+	effect := func(r rpResult) string {
+		s := fmt.Sprintf("Replayed on the %s surge: %.2f%% errors (observed %.1f%%, replay as configured %.1f%%), p95 %.0f ms",
+			span, 100*r.errorRate, 100*obsRate, 100*cur.errorRate, r.p95Ms)
+		if r.hits > 0 && r.cacheable > 0 {
+			s += fmt.Sprintf("; cache hit ratio %.0f%% of cacheable GETs", 100*r.hits/r.cacheable)
+		}
+		if r.limited > 0 && r.dyn > 0 {
+			s += fmt.Sprintf("; limit_req sheds %.1f%% of PHP requests", 100*r.limited/r.dyn)
+		}
+		if r.roomMaxWaitS > 0 {
+			s += fmt.Sprintf("; waiting room up to %.0f people queued, %s max wait", r.roomMaxQueue, time.Duration(r.roomMaxWaitS*float64(time.Second)).Round(time.Second))
+		}
+		return s + "."
+	}
+	single := func(name string) int {
+		for i, c := range cands {
+			if len(c.name) == 1 && strings.HasPrefix(c.name[0], name) {
+				return i
+			}
+		}
+		return -1
+	}
+	// The best microcache TTL alone.
+	bestCache := -1
+	for i, c := range cands {
+		if len(c.name) == 1 && strings.HasPrefix(c.name[0], "microcache") {
+			if bestCache < 0 || c.res.errorRate < cands[bestCache].res.errorRate-0.001 {
+				bestCache = i
+			}
+		}
+	}
+	if bestCache >= 0 {
+		c := cands[bestCache]
+		recs = append(recs, Recommendation{
+			ID: "microcache", Title: fmt.Sprintf("Cache anonymous pages for %.0f s in nginx", c.cfg.cacheS),
+			Current: "no cache", Recommended: fmt.Sprintf("fastcgi_cache_valid 200 %.0fs", c.cfg.cacheS),
+			Formula: fmt.Sprintf("%.0f%% of PHP requests were anonymous GETs of pages that answered 200; with a %.0f s TTL one request per page per %.0f s reaches PHP", 100*cacheShare, c.cfg.cacheS, c.cfg.cacheS),
+			Effect:  effect(c.res), Cost: fmt.Sprintf("pages may be up to %.0f s stale for anonymous visitors; ~256 MB of disk for the cache zone", c.cfg.cacheS),
+			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwCacheSnippet(c.cfg.cacheS),
+		})
+		recCand = append(recCand, bestCache)
+	}
+	if i := single("limit_req"); i >= 0 {
+		c := cands[i]
+		recs = append(recs, Recommendation{
+			ID: "limit-req", Title: "Limit requests per client address",
+			Current: "no limit", Recommended: fmt.Sprintf("rate=%s burst=%d", cwRateString(rate), rpLimitBurst),
+			Formula: fmt.Sprintf("lowest rate at burst %d that %d of %d clients seen outside the incident (≥ 99.9%%) never exceed", rpLimitBurst, int(math.Ceil(0.999*float64(nClients))), nClients),
+			Effect:  effect(c.res), Cost: "clients behind one NAT address share the limit; limited requests get 429",
+			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwLimitSnippet(rate, rpLimitBurst),
+		})
+		recCand = append(recCand, i)
+	}
+	if i := single("pm.max_children"); i >= 0 {
+		c := cands[i]
+		why := fmt.Sprintf("Little's law: %.1f req/s × %.3f s / %.2f = %.0f workers", f.lambda, f.svc, capTargetUtil, f.workersNeeded)
+		if ramCapped {
+			why += fmt.Sprintf(", capped at %.0f by RAM (%.0f%% of %.0f MB / %.0f MB per worker)", workers, 100*capRAMShare, f.ramMB, f.rssMB)
+		} else if f.ramMB == 0 && workers < f.workersNeeded {
+			why += fmt.Sprintf(", capped at 4× the current pool because RAM is unknown (pass --ram)")
+		}
+		recs = append(recs, Recommendation{
+			ID: "more-workers", Title: "Give PHP-FPM more workers",
+			Current: fmt.Sprintf("pm.max_children = %.0f (%s)", f.pool, f.poolSrc), Recommended: fmt.Sprintf("pm.max_children = %.0f", workers),
+			Formula: why, Effect: effect(c.res),
+			Cost:      fmt.Sprintf("%.0f MB more memory (%.0f MB per worker, %s); MySQL must accept %.0f connections", c.extra, f.rssMB, f.rssSrc, workers+10),
+			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwFPMSnippet(workers, f.backlog) + "\n" + cwMySQLSnippet(workers),
+		})
+		recCand = append(recCand, i)
+	}
+	if i := single("waiting room"); i >= 0 {
+		c := cands[i]
+		recs = append(recs, Recommendation{
+			ID: "waiting-room", Title: "Admit visitors through a waiting room at the sustainable rate",
+			Current: "everyone admitted", Recommended: fmt.Sprintf("admit %.0f PHP requests/s", c.cfg.roomRate),
+			Formula: fmt.Sprintf("admission = pm.max_children / service time × %.2f = %.0f / %.3f s × %.2f", capTargetUtil, f.pool, f.svc, capTargetUtil),
+			Effect:  effect(c.res), Cost: fmt.Sprintf("visitors wait up to %s in the queue", time.Duration(c.res.roomMaxWaitS*float64(time.Second)).Round(time.Second)),
+			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwRoomSnippet(c.cfg.roomRate),
+		})
+		recCand = append(recCand, i)
+	}
+	// The chosen (or best) combination.
+	if best >= 0 {
+		c := cands[best]
+		title := "Recommended: " + strings.Join(c.name, " + ")
+		if chosen < 0 {
+			title = "Best found, still above 1% errors: " + strings.Join(c.name, " + ")
+		}
+		marked := false
+		for k, ci := range recCand {
+			if ci == best {
+				recs[k].Chosen = chosen >= 0
+				marked = true
+			}
+		}
+		if !marked {
+			var cfg []string
+			if c.cfg.cacheS > 0 {
+				cfg = append(cfg, cwCacheSnippet(c.cfg.cacheS))
+			}
+			if c.cfg.limitRate > 0 {
+				cfg = append(cfg, cwLimitSnippet(c.cfg.limitRate, rpLimitBurst))
+			}
+			if c.cfg.workers > f.pool {
+				cfg = append(cfg, cwFPMSnippet(c.cfg.workers, f.backlog), cwMySQLSnippet(c.cfg.workers))
+			}
+			if c.cfg.roomRate > 0 {
+				cfg = append(cfg, cwRoomSnippet(c.cfg.roomRate))
+			}
+			var cost []string
+			if c.cfg.cacheS > 0 {
+				cost = append(cost, fmt.Sprintf("pages up to %.0f s stale", c.cfg.cacheS))
+			}
+			if c.extra > 0 {
+				cost = append(cost, fmt.Sprintf("%.0f MB more memory", c.extra))
+			}
+			if c.res.roomMaxWaitS > 0 {
+				cost = append(cost, fmt.Sprintf("visitors queued up to %s", time.Duration(c.res.roomMaxWaitS*float64(time.Second)).Round(time.Second)))
+			}
+			if c.cfg.limitRate > 0 {
+				cost = append(cost, "shared NAT addresses share the limit")
+			}
+			recs = append(recs, Recommendation{
+				ID: "combined", Title: title, Current: fmt.Sprintf("pm.max_children = %.0f, no cache, no limit", f.pool),
+				Recommended: strings.Join(c.name, " + "),
+				Formula:     "cheapest combination whose replay keeps errors under 1% (cost: limit < microcache < workers < waiting room)",
+				Effect:      effect(c.res), Cost: strings.Join(cost, "; "),
+				ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Chosen: chosen >= 0,
+				Config: strings.Join(cfg, "\n"),
+			})
+		}
+	}
+	// MySQL connections: informational unless the pool already exceeds them.
+	need := f.pool + 10
+	if best >= 0 {
+		need = max(need, cands[best].cfg.workers+10)
+	}
+	if need > f.maxConn || f.tooManyConns > 0 {
+		recs = append(recs, Recommendation{
+			ID: "mysql-max-connections", Title: "Let MySQL accept every PHP worker",
+			Current: fmt.Sprintf("max_connections = %.0f (%s)", f.maxConn, f.maxConnSrc), Recommended: fmt.Sprintf("max_connections = %.0f", need),
+			Formula: "Σ pm.max_children (all pools, all web servers) + cron/queue workers + admin ≤ max_connections",
+			Effect:  fmt.Sprintf("%d 'Too many connections' errors reached PHP in the logs; each extra worker needs a connection", f.tooManyConns),
+			Cost:    "a few MB per connection (per-thread buffers)", Config: cwMySQLSnippet(need - 10),
+		})
+	}
+	return recs
+}
+
+func cwCacheSnippet(ttl float64) string {
+	return fmt.Sprintf(`# nginx, http {}: a microcache for anonymous pages
+fastcgi_cache_path /var/cache/nginx/micro levels=1:2 keys_zone=micro:10m max_size=256m inactive=60s;
+map $http_cookie $skip_cache { default 0; ~*(session|logged_in|wordpress_sec|PHPSESSID) 1; }
+# in the PHP location {}:
+fastcgi_cache micro;
+fastcgi_cache_key $scheme$request_method$host$request_uri;
+fastcgi_cache_methods GET HEAD;
+fastcgi_cache_valid 200 %.0fs;
+fastcgi_cache_lock on;
+fastcgi_cache_use_stale updating error timeout http_500 http_503;
+fastcgi_cache_background_update on;
+fastcgi_cache_bypass $skip_cache;
+fastcgi_no_cache $skip_cache;`, ttl)
+}
+
+func cwLimitSnippet(rate float64, burst int) string {
+	return fmt.Sprintf(`# nginx, http {}:
+limit_req_zone $binary_remote_addr zone=perip:20m rate=%s;
+limit_req_status 429;
+# in the PHP location {}:
+limit_req zone=perip burst=%d nodelay;`, cwRateString(rate), burst)
+}
+
+func cwFPMSnippet(workers, backlog float64) string {
+	return fmt.Sprintf(`; php-fpm pool (www.conf)
+pm = static
+pm.max_children = %.0f
+listen.backlog = %.0f
+request_terminate_timeout = 60s`, workers, max(backlog, 511))
+}
+
+func cwMySQLSnippet(workers float64) string {
+	return fmt.Sprintf(`# my.cnf, [mysqld]
+max_connections = %.0f`, workers+10)
+}
+
+func cwRoomSnippet(rate float64) string {
+	return fmt.Sprintf(`# nginx, http {}: a global queue that admits %.0f PHP requests/s and holds the rest
+limit_req_zone $server_name zone=room:1m rate=%.0fr/s;
+# in the PHP location {} (no nodelay: excess requests wait in line):
+limit_req zone=room burst=%.0f;
+# or a hosted waiting room (Cloudflare): new_users_per_minute ≈ %.0f × 60 / pages per visit`, rate, math.Ceil(rate), math.Ceil(rate*30), rate)
+}

@@ -1,0 +1,591 @@
+package analyzer
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/postmortem/postmortem/parsers"
+)
+
+// Ambiguous writes (domain.md section 0 item 9): a POST/PUT/PATCH/DELETE that
+// reached PHP and ended 499/502/504, or that was in flight when PHP workers
+// were killed or the database went down, may have been committed although the
+// client saw an error. A write that provably never reached PHP (its 502 pairs
+// with an nginx `connect() … failed` line for the same client and request, or
+// its upstream time is "-") failed cleanly and is counted apart.
+//
+// Memory bound: writes are a small share of traffic and are kept one by one
+// (about 120 bytes each plus interned strings) up to wrMaxWrites; beyond that
+// they are counted and the report says how many were not examined. Connect
+// failures for write requests are kept up to wrMaxConnFails (16 B each), kill
+// and database instants up to wrMaxInstants.
+const (
+	wrMaxWrites    = 1_000_000
+	wrMaxConnFails = 1_000_000
+	wrMaxInstants  = 100_000
+	// wrPairTol is how far apart (seconds) a connect() error line and the
+	// access line of the same request may be stamped: error-log stamps have
+	// one-second resolution and the access time is the request's end.
+	wrPairTol = 2
+	// wrRetryWithin is how long after a failed write a new write of the same
+	// client to the same endpoint counts as its retry.
+	wrRetryWithin = 30 * time.Minute
+	// wrKillBurst is how many SIGKILLed children within wrKillSpan seconds
+	// make a mass kill (an operator's kill -9 or the OOM killer).
+	wrKillBurst = 3
+	wrKillSpan  = 2
+)
+
+// writesAgg is the mergeable state for retries and ambiguous writes; the
+// Aggregator holds one per worker.
+type writesAgg struct {
+	o      *Options
+	rt     rtState
+	writes []wrRec
+	// dropped counts writes beyond wrMaxWrites.
+	dropped int64
+	strs    map[string]string // interned clients and paths
+	conn    []wrConn
+	connN   int64
+	kills   []int64 // Unix ns of children killed by SIGKILL (FPM log) or OOM (kernel)
+	fpmTerm []int64 // FPM master told to terminate (children are killed)
+	db      []wrDB
+}
+
+// wrRec is one write request.
+type wrRec struct {
+	start, end   int64 // Unix ns
+	client, path string
+	method       string
+	status       uint16
+	upstream     int8 // wrUpReached, wrUpNone, wrUpUnknown
+	input        int32
+	line         int64
+}
+
+const (
+	wrUpReached int8 = iota
+	wrUpNone
+	wrUpUnknown
+)
+
+// wrConn is one nginx connect() failure for a write request.
+type wrConn struct {
+	sec int64
+	h   uint64 // hash of client, method, path
+}
+
+// wrDB is one MySQL lifecycle instant: down (shutdown request, signal,
+// abort) or up (ready), or a start without a preceding down line (crash).
+type wrDB struct {
+	t    int64
+	kind uint8
+}
+
+const (
+	wrDBDown uint8 = iota
+	wrDBStart
+	wrDBReady
+)
+
+func newWritesAgg(o *Options) *writesAgg {
+	return &writesAgg{o: o, rt: newRTState(), strs: map[string]string{}}
+}
+
+func (w *writesAgg) intern(b []byte) string {
+	if s, ok := w.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(w.strs) < 1<<20 {
+		w.strs[s] = s
+	}
+	return s
+}
+
+// cwIsWrite says whether m is a method that changes state.
+func cwIsWrite(m []byte) bool {
+	switch string(m) {
+	case "POST", "PUT", "PATCH", "DELETE":
+		return true
+	}
+	return false
+}
+
+// cwStaticExt lists file extensions nginx serves itself.
+var cwStaticExt = []string{
+	".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico",
+	".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3", ".pdf", ".zip", ".txt", ".xml", ".json",
+}
+
+// cwIsStatic says whether path names a static asset (by extension).
+func cwIsStatic(path []byte) bool {
+	i := bytes.LastIndexByte(path, '.')
+	if i < 0 || i < bytes.LastIndexByte(path, '/') {
+		return false
+	}
+	ext := path[i:]
+	if len(ext) > 6 {
+		return false
+	}
+	var buf [8]byte
+	n := copy(buf[:], ext)
+	for j := range n {
+		if c := buf[j]; c >= 'A' && c <= 'Z' {
+			buf[j] = c + 32
+		}
+	}
+	return slices.Contains(cwStaticExt, string(buf[:n]))
+}
+
+func (w *writesAgg) addAccess(input int, line int64, r *parsers.Access) {
+	end := r.Time
+	start := end
+	if r.RequestTime >= 0 {
+		if r.TimeIsStart {
+			end = start + r.RequestTime*1000
+		} else {
+			start = end - r.RequestTime*1000
+		}
+	}
+	failed := r.Status == 499 || r.Status >= 500
+	w.rt.add(r.Remote, r.Path, floorDivSec(end), failed, !cwIsStatic(r.Path))
+	if !cwIsWrite(r.Method) {
+		return
+	}
+	if len(w.writes) >= wrMaxWrites {
+		w.dropped++
+		return
+	}
+	up := wrUpUnknown
+	switch {
+	case r.UpstreamTime >= 0:
+		up = wrUpReached
+	case r.UpstreamTime == parsers.UpstreamNone:
+		up = wrUpNone
+	}
+	w.writes = append(w.writes, wrRec{
+		start: start, end: end,
+		client: w.intern(r.Remote), path: w.intern(cwEndpoint(r.Path)), method: w.intern(r.Method),
+		status: r.Status, upstream: up, input: int32(input), line: line,
+	})
+}
+
+func floorDivSec(ns int64) int64 {
+	s := ns / 1e9
+	if ns%1e9 < 0 {
+		s--
+	}
+	return s
+}
+
+func (w *writesAgg) addEvent(e *parsers.Event) {
+	if e.Time == 0 || e.Relative {
+		return
+	}
+	switch e.Type {
+	case parsers.NginxConnectBacklog, parsers.NginxConnectRefused, parsers.NginxConnectNoSocket,
+		parsers.NginxConnectPermission, parsers.NginxConnectOther, parsers.NginxUpstreamTimeoutConnect,
+		parsers.NginxNoLiveUpstreams, parsers.ApacheProxyConnect:
+		method, path, ok := cwRequestLine(e.Request)
+		if !ok || !cwIsWrite(method) {
+			return
+		}
+		w.connN++
+		if len(w.conn) < wrMaxConnFails {
+			w.conn = append(w.conn, wrConn{sec: floorDivSec(e.Time), h: cwReqHash(e.Client, method, cwEndpoint(path))})
+		}
+	case parsers.FPMChildExited:
+		if e.Num[1] == 9 {
+			w.addInstant(&w.kills, e.Time)
+		}
+	case parsers.KernelOOMKill:
+		if bytes.Contains(e.Text, []byte("php")) {
+			w.addInstant(&w.kills, e.Time)
+		}
+	case parsers.FPMTerminating:
+		w.addInstant(&w.fpmTerm, e.Time)
+	case parsers.MySQLShutdownRequest, parsers.MySQLGotSignal, parsers.MySQLAborting, parsers.MySQLAssertion:
+		if len(w.db) < wrMaxInstants {
+			w.db = append(w.db, wrDB{t: e.Time, kind: wrDBDown})
+		}
+	case parsers.MySQLStarting:
+		if len(w.db) < wrMaxInstants {
+			w.db = append(w.db, wrDB{t: e.Time, kind: wrDBStart})
+		}
+	case parsers.MySQLReady:
+		if e.Num[0] != 0 && len(w.db) < wrMaxInstants {
+			w.db = append(w.db, wrDB{t: e.Time, kind: wrDBReady})
+		}
+	}
+}
+
+func (w *writesAgg) addInstant(dst *[]int64, t int64) {
+	if len(*dst) < wrMaxInstants {
+		*dst = append(*dst, t)
+	}
+}
+
+// cwRequestLine splits "POST /register?x=1 HTTP/1.1" into method and path
+// (query string dropped).
+func cwRequestLine(b []byte) (method, path []byte, ok bool) {
+	i := bytes.IndexByte(b, ' ')
+	if i <= 0 {
+		return nil, nil, false
+	}
+	method, rest := b[:i], b[i+1:]
+	if j := bytes.IndexByte(rest, ' '); j >= 0 {
+		rest = rest[:j]
+	}
+	if j := bytes.IndexByte(rest, '?'); j >= 0 {
+		rest = rest[:j]
+	}
+	return method, rest, len(rest) > 0
+}
+
+func cwReqHash(client, method, path []byte) uint64 {
+	return cwHash(cwHash(cwHash(cwFNV, client), method), path)
+}
+
+func (w *writesAgg) merge(o *writesAgg) {
+	w.rt.merge(&o.rt)
+	for _, r := range o.writes {
+		if len(w.writes) >= wrMaxWrites {
+			w.dropped++
+			continue
+		}
+		w.writes = append(w.writes, r)
+	}
+	w.dropped += o.dropped
+	w.connN += o.connN
+	for _, c := range o.conn {
+		if len(w.conn) < wrMaxConnFails {
+			w.conn = append(w.conn, c)
+		}
+	}
+	for _, t := range o.kills {
+		w.addInstant(&w.kills, t)
+	}
+	for _, t := range o.fpmTerm {
+		w.addInstant(&w.fpmTerm, t)
+	}
+	for _, d := range o.db {
+		if len(w.db) < wrMaxInstants {
+			w.db = append(w.db, d)
+		}
+	}
+}
+
+// cwEndpoint normalises a path for grouping: numeric, hexadecimal and UUID
+// segments become ":id".
+func cwEndpoint(p []byte) []byte {
+	if !cwHasID(p) {
+		return p
+	}
+	out := make([]byte, 0, len(p))
+	for i := 0; i < len(p); {
+		if p[i] == '/' {
+			out = append(out, '/')
+			i++
+			continue
+		}
+		j := i
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
+		if cwIsID(p[i:j]) {
+			out = append(out, ":id"...)
+		} else {
+			out = append(out, p[i:j]...)
+		}
+		i = j
+	}
+	return out
+}
+
+func cwHasID(p []byte) bool {
+	for _, seg := range bytes.Split(p, []byte{'/'}) {
+		if cwIsID(seg) {
+			return true
+		}
+	}
+	return false
+}
+
+func cwIsID(seg []byte) bool {
+	if len(seg) == 0 {
+		return false
+	}
+	digits, hex := 0, 0
+	for _, c := range seg {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == '-':
+			hex++
+		default:
+			return false
+		}
+	}
+	return digits == len(seg) || (len(seg) >= 8 && digits > 0)
+}
+
+// wrIntervals are the instants when in-flight writes may have been cut off.
+type wrInstant struct {
+	t      int64
+	reason string
+}
+
+// instants derives the cut-off instants: mass SIGKILL of FPM children
+// (wrKillBurst within wrKillSpan s; a single recycled child is no kill), FPM
+// terminate, and MySQL going down (a shutdown or signal line, or a start
+// without one: a kill -9 leaves no shutdown line).
+func (w *writesAgg) instants() []wrInstant {
+	var out []wrInstant
+	k := slices.Clone(w.kills)
+	slices.Sort(k)
+	for i := 0; i < len(k); {
+		j := i
+		for j < len(k) && k[j]-k[i] <= wrKillSpan*1e9 {
+			j++
+		}
+		if j-i >= wrKillBurst {
+			out = append(out, wrInstant{t: k[i], reason: "in flight during php-fpm kill"})
+			// Skip the rest of the burst.
+			for j < len(k) && k[j]-k[j-1] <= wrKillSpan*1e9 {
+				j++
+			}
+		}
+		i = j
+	}
+	for _, t := range w.fpmTerm {
+		out = append(out, wrInstant{t: t, reason: "in flight during php-fpm stop"})
+	}
+	db := slices.Clone(w.db)
+	slices.SortFunc(db, func(a, b wrDB) int {
+		if a.t != b.t {
+			return cmpI64(a.t, b.t)
+		}
+		return int(a.kind) - int(b.kind)
+	})
+	down := false
+	for _, d := range db {
+		switch d.kind {
+		case wrDBDown:
+			if !down {
+				out = append(out, wrInstant{t: d.t, reason: "in flight during mysql restart"})
+			}
+			down = true
+		case wrDBStart:
+			if !down {
+				// Unclean: the server died without a line; the start is
+				// the first witness.
+				out = append(out, wrInstant{t: d.t, reason: "in flight during mysql crash"})
+			}
+			down = true
+		case wrDBReady:
+			down = false
+		}
+	}
+	slices.SortFunc(out, func(a, b wrInstant) int { return cmpI64(a.t, b.t) })
+	return out
+}
+
+func cmpI64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// wrClass is the verdict on one write.
+type wrClass uint8
+
+const (
+	wrOK wrClass = iota
+	wrFailed
+	wrClean
+	wrAmbiguous
+)
+
+// classify decides each write and says why.
+func (w *writesAgg) classify() ([]wrClass, []string) {
+	conn := map[uint64][]int64{}
+	for _, c := range w.conn {
+		conn[c.h] = append(conn[c.h], c.sec)
+	}
+	inst := w.instants()
+	cls := make([]wrClass, len(w.writes))
+	why := make([]string, len(w.writes))
+	for i, r := range w.writes {
+		s := r.status
+		failed := s == 499 || s >= 500
+		if !failed {
+			continue
+		}
+		cls[i] = wrFailed
+		// Paired with a connect() failure: never reached PHP.
+		if s == 502 || s == 504 || s == 503 || s == 499 {
+			h := cwReqHash([]byte(r.client), []byte(r.method), []byte(r.path))
+			es := floorDivSec(r.end)
+			ss := floorDivSec(r.start)
+			paired := false
+			for _, t := range conn[h] {
+				if t >= ss-wrPairTol && t <= es+wrPairTol {
+					paired = true
+					break
+				}
+			}
+			if paired {
+				cls[i], why[i] = wrClean, "never reached PHP (connect() failed)"
+				continue
+			}
+		}
+		if r.upstream == wrUpNone {
+			cls[i], why[i] = wrClean, "never reached PHP (no upstream time)"
+			continue
+		}
+		// In flight at a cut-off instant (one-second stamp tolerance).
+		j, _ := slices.BinarySearchFunc(inst, r.start-1e9, func(a wrInstant, t int64) int { return cmpI64(a.t, t) })
+		if j < len(inst) && inst[j].t <= r.end+1e9 {
+			cls[i], why[i] = wrAmbiguous, inst[j].reason
+			continue
+		}
+		switch s {
+		case 499:
+			cls[i], why[i] = wrAmbiguous, "499 client gave up while PHP ran"
+		case 502:
+			cls[i], why[i] = wrAmbiguous, "502 after reaching PHP"
+		case 504:
+			cls[i], why[i] = wrAmbiguous, "504 timeout while PHP ran"
+		}
+	}
+	return cls, why
+}
+
+// retryOutcome looks for the first later write of the same client to the
+// same endpoint within wrRetryWithin and names its outcome.
+func retryOutcome(status uint16) string {
+	switch {
+	case status == 409:
+		return "already-done"
+	case status >= 200 && status < 400:
+		return "succeeded"
+	}
+	return "failed"
+}
+
+// finish fills rep.AmbiguousWrites and rep.RetryStorm.
+func (w *writesAgg) finish(rep *Report, st *State) {
+	loc := w.o.loc()
+	res := w.rt.analyze(loc)
+	rep.RetryStorm = res.storm
+	if w.rt.shift > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("Retry analysis sampled 1 in %d (client, path) pairs to bound memory.", 1<<w.rt.shift))
+	}
+	// Deterministic order whatever the merge order.
+	slices.SortFunc(w.writes, func(a, b wrRec) int {
+		if c := strings.Compare(a.client, b.client); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.path, b.path); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.method, b.method); c != 0 {
+			return c
+		}
+		if c := cmpI64(a.end, b.end); c != 0 {
+			return c
+		}
+		if a.input != b.input {
+			return int(a.input - b.input)
+		}
+		return cmpI64(a.line, b.line)
+	})
+	cls, why := w.classify()
+	aw := AmbiguousWrites{}
+	type epKey struct{ m, p string }
+	eps := map[epKey]*EndpointCount{}
+	clients := map[string]struct{}{}
+	for i, r := range w.writes {
+		if cls[i] == wrClean {
+			aw.CleanFailures++
+		}
+		if cls[i] != wrAmbiguous {
+			continue
+		}
+		out := "none"
+		for j := i + 1; j < len(w.writes); j++ {
+			n := w.writes[j]
+			if n.client != r.client || n.path != r.path || n.method != r.method {
+				break
+			}
+			if n.start < r.end-1e9 {
+				continue
+			}
+			if n.start > r.end+int64(wrRetryWithin) {
+				break
+			}
+			out = retryOutcome(n.status)
+			if out != "failed" {
+				break
+			}
+		}
+		aw.Count++
+		clients[r.client] = struct{}{}
+		k := epKey{r.method, r.path}
+		e := eps[k]
+		if e == nil {
+			e = &EndpointCount{Method: r.method, Path: r.path}
+			eps[k] = e
+		}
+		e.Count++
+		if out != "none" {
+			aw.Retried++
+			e.Retried++
+		}
+		if out == "succeeded" || out == "already-done" {
+			aw.RetriedOK++
+			e.RetriedOK++
+		}
+		aw.Writes = append(aw.Writes, Write{
+			At: time.Unix(0, r.end).UTC(), Client: r.client, Method: r.method, Path: r.path,
+			Status: int(r.status), Reason: why[i], Retry: out,
+		})
+	}
+	aw.Clients = int64(len(clients))
+	for _, e := range eps {
+		aw.ByEndpoint = append(aw.ByEndpoint, *e)
+	}
+	slices.SortFunc(aw.ByEndpoint, func(a, b EndpointCount) int {
+		if a.Count != b.Count {
+			return cmpI64(b.Count, a.Count)
+		}
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Method, b.Method)
+	})
+	slices.SortStableFunc(aw.Writes, func(a, b Write) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Client, b.Client); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	rep.AmbiguousWrites = aw
+	if w.dropped > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d write requests beyond the first %d were not examined for ambiguous outcomes.", w.dropped, wrMaxWrites))
+	}
+	if w.connN > int64(len(w.conn)) {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("Only the first %d of %d connect() failures for writes were used to tell clean failures apart.", len(w.conn), w.connN))
+	}
+}
