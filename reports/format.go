@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // This file turns numbers and times into display strings. Rounding happens
@@ -92,6 +93,65 @@ func fmtDuration(s float64) string {
 	default:
 		return fmt.Sprintf("%d d %d h", n/86400, (n%86400)/3600)
 	}
+}
+
+// fmtDurationShort is fmtDuration without seconds from ten minutes on,
+// for key-figure cards: "36 min", "1 h 05 min", "4 min 52 s".
+func fmtDurationShort(s float64) string {
+	if s >= 600 && !math.IsInf(s, 0) {
+		s = math.Round(s/60) * 60
+	}
+	return fmtDuration(s)
+}
+
+// printable shows control characters (but tab and newline) and invalid
+// UTF-8 of log text as \xHH escapes, so binary garbage stays legible.
+func printable(s string) string {
+	clean := true
+	for i, r := range s {
+		if r == utf8.RuneError || (r < 0x20 && r != '\t' && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			if r == utf8.RuneError {
+				if _, n := utf8.DecodeRuneInString(s[i:]); n == 3 {
+					continue // a real U+FFFD
+				}
+			}
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r == '\r':
+			b.WriteString("\\r")
+		case (r < 0x20 && r != '\t' && r != '\n') || r == 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case r >= 0x80 && r < 0xa0:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// printables applies printable to every line; nil stays nil.
+func printables(lines []string) []string {
+	if lines == nil {
+		return nil
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = printable(l)
+	}
+	return out
 }
 
 // fmtPct renders a 0..1 ratio: "62%", "4.5%", "0.4%", "<0.1%", "0%".

@@ -252,7 +252,7 @@ func newView(r *analyzer.Report, o Options) *view {
 				tf.clock(*rs.Start), tf.clock(*rs.End), fmtPct(rs.RetryShare), countNoun(rs.Retries, "request", "requests"), fmtFactor(rs.Amplification))
 		}
 		v.RetryStorm = s
-		v.RetryEvid = rs.Evidence
+		v.RetryEvid = printables(rs.Evidence)
 	}
 	v.Ambiguous = newAmbiguousView(&r.AmbiguousWrites, tf)
 	if r.Capacity != nil {
@@ -260,15 +260,15 @@ func newView(r *analyzer.Report, o Options) *view {
 	}
 	for _, q := range r.SlowQueries {
 		v.SlowQueries = append(v.SlowQueries, queryView{
-			Fingerprint: q.Fingerprint, Count: fmtCount(q.Count),
+			Fingerprint: printable(q.Fingerprint), Count: fmtCount(q.Count),
 			Total: fmtDuration(q.TotalS), Mean: fmtDuration(q.MeanS), P95: fmtDuration(q.P95S),
-			Rows: fmtCount(q.RowsExamined), Example: q.Example,
+			Rows: fmtCount(q.RowsExamined), Example: printable(q.Example),
 		})
 	}
 	for _, e := range r.Timeline {
 		t := timelineView{
 			At: tf.clock(e.At), Source: e.Source, Kind: e.Kind, Severity: e.Severity,
-			Message: e.Message, Evidence: e.Evidence, Class: sevClass(e.Severity),
+			Message: printable(e.Message), Evidence: printable(e.Evidence), Class: sevClass(e.Severity),
 		}
 		if e.Until != nil && !e.Until.Equal(e.At) {
 			t.Until = tf.clock(*e.Until)
@@ -288,7 +288,7 @@ func newIncidentView(i int, in *analyzer.Incident, tf timeFmt, n int) incidentVi
 		Summary:    in.Summary,
 		Trigger:    triggerLabel(in.Trigger.Kind),
 		TriggerKey: in.Trigger.Kind,
-		Evidence:   in.Trigger.Evidence,
+		Evidence:   printables(in.Trigger.Evidence),
 		Ongoing:    in.End == nil,
 	}
 	if n > 1 {
@@ -314,7 +314,7 @@ func newIncidentView(i int, in *analyzer.Incident, tf timeFmt, n int) incidentVi
 		})
 	}
 	for _, s := range in.Saturation {
-		sv := saturationView{Resource: s.Resource, From: tf.clock(s.Start), How: "logged", Evidence: s.Evidence}
+		sv := saturationView{Resource: s.Resource, From: tf.clock(s.Start), How: "logged", Evidence: printables(s.Evidence)}
 		if s.End != nil {
 			sv.To = tf.clock(*s.End)
 		} else {
@@ -356,7 +356,7 @@ func newIncidentView(i int, in *analyzer.Incident, tf timeFmt, n int) incidentVi
 		st := shareTable{Title: t.title}
 		for _, s := range t.rows {
 			st.Rows = append(st.Rows, shareRow{
-				Key: s.Key, Requests: fmtCount(s.Requests), Share: fmtPct(s.Share),
+				Key: printable(s.Key), Requests: fmtCount(s.Requests), Share: fmtPct(s.Share),
 				Baseline: fmtPct(s.BaselineShare), Lift: fmtLift(s.Lift, s.BaselineShare),
 				Hot: s.Lift >= 3 || (s.BaselineShare == 0 && s.Share > 0),
 			})
@@ -377,7 +377,7 @@ func healthStrings(h analyzer.Health) (rps, errRate, p95 string) {
 func newRestartView(rs *analyzer.Restart, tf timeFmt) restartView {
 	v := restartView{
 		At: tf.clock(rs.At), Service: rs.Service, Kind: rs.Kind, Down: fmtDuration(rs.DownS),
-		Verdict: rs.Verdict, Evidence: rs.Evidence, Relapse: "no relapse in the logs",
+		Verdict: rs.Verdict, Evidence: printables(rs.Evidence), Relapse: "no relapse in the logs",
 	}
 	if rs.Kind == "" {
 		v.Kind = "unknown"
@@ -451,23 +451,23 @@ func summarize(v *view, r *analyzer.Report, tf timeFmt) {
 		}
 		im := in.Impact
 		if in.End != nil {
-			fmt.Fprintf(&b, "Between %s and %s (%s) ", tf.clock(in.Start), tf.clock(*in.End), iv.Duration)
+			fmt.Fprintf(&b, "Between %s and %s (%s), ", tf.clock(in.Start), tf.clock(*in.End), iv.Duration)
 		} else {
-			fmt.Fprintf(&b, "From %s until the logs end ", tf.clock(in.Start))
+			fmt.Fprintf(&b, "From %s until the logs end, ", tf.clock(in.Start))
 		}
 		fmt.Fprintf(&b, "%s failed (%s of requests) and %s got at least one error.",
 			countNoun(im.FailedRequests, "request", "requests"), fmtPct(im.ErrorRate),
 			countNoun(im.AffectedClients, "client", "clients"))
 		if f := in.Flood; f.Factor > 1.5 {
-			fmt.Fprintf(&b, " At the peak (%s) visitors asked for %s, %s the normal %s.",
-				tf.clock(in.PeakAt), fmtRPS(f.PeakRPS), fmtFactor(f.Factor), fmtRPS(f.BaselineRPS))
+			fmt.Fprintf(&b, " At the peak (%s) visitors sent %s requests per second, %s times the normal %s.",
+				tf.clock(in.PeakAt), fmtNum(f.PeakRPS), fmtNum(f.Factor), fmtNum(f.BaselineRPS))
 		}
 		if len(in.Saturation) > 0 {
 			var res []string
 			for _, s := range in.Saturation {
-				res = append(res, s.Resource)
+				res = append(res, resourceLabel(s.Resource))
 			}
-			fmt.Fprintf(&b, " The server ran out of capacity in: %s.", strings.Join(res, ", "))
+			fmt.Fprintf(&b, " The server ran out of %s.", joinAnd(res))
 		}
 		v.Summary = append(v.Summary, b.String())
 	}
@@ -508,15 +508,48 @@ func summarize(v *view, r *analyzer.Report, tf timeFmt) {
 		restartNote = fmt.Sprintf("%d relapsed", relapses)
 	}
 	v.KeyFigures = []figureView{
-		{Label: "Duration", Value: iv.Duration, Note: iv.Span},
+		{Label: "Duration", Value: durationCard(in), Note: iv.Span},
 		{Label: "Failed requests", Value: fmtCount(in.Impact.FailedRequests), Note: fmtPct(in.Impact.ErrorRate) + " of requests"},
 		{Label: "Clients with errors", Value: fmtCount(in.Impact.AffectedClients)},
-		{Label: "Peak demand", Value: fmtFactor(in.Flood.Factor), Note: fmtRPS(in.Flood.PeakRPS) + " vs " + fmtRPS(in.Flood.BaselineRPS)},
+		{Label: "Peak demand vs normal", Value: fmtNum(in.Flood.Factor) + "×", Note: fmtNum(in.Flood.PeakRPS) + " vs " + fmtRPS(in.Flood.BaselineRPS)},
 		{Label: "Restarts", Value: restarts, Note: restartNote},
 	}
 	if r.AmbiguousWrites.Count > 0 {
 		v.KeyFigures = append(v.KeyFigures, figureView{Label: "Writes with unknown outcome", Value: fmtCount(r.AmbiguousWrites.Count)})
 	}
+}
+
+// durationCard is the incident duration for a key-figure card.
+func durationCard(in *analyzer.Incident) string {
+	if in.End == nil {
+		return "ongoing"
+	}
+	return fmtDurationShort(in.End.Sub(in.Start).Seconds())
+}
+
+var resourceLabels = map[string]string{
+	"php-fpm": "PHP workers (php-fpm)",
+	"mysql":   "database connections (MySQL)",
+	"nginx":   "web server connections (nginx)",
+	"memory":  "memory",
+}
+
+func resourceLabel(r string) string {
+	if l, ok := resourceLabels[r]; ok {
+		return l
+	}
+	return r
+}
+
+// joinAnd is "a", "a and b", "a, b and c".
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 func trafficFigures(t *analyzer.Traffic, tf timeFmt) []figureView {
@@ -570,7 +603,7 @@ func newAmbiguousView(aw *analyzer.AmbiguousWrites, tf timeFmt) ambiguousView {
 	}
 	for _, e := range aw.ByEndpoint {
 		v.Endpoints = append(v.Endpoints, endpointView{
-			Method: e.Method, Path: e.Path, Count: fmtCount(e.Count),
+			Method: printable(e.Method), Path: printable(e.Path), Count: fmtCount(e.Count),
 			Retried: fmtCount(e.Retried), RetriedOK: fmtCount(e.RetriedOK),
 		})
 	}
@@ -580,7 +613,7 @@ func newAmbiguousView(aw *analyzer.AmbiguousWrites, tf timeFmt) ambiguousView {
 			break
 		}
 		v.Sample = append(v.Sample, writeView{
-			At: tf.clock(w.At), Client: w.Client, Method: w.Method, Path: w.Path,
+			At: tf.clock(w.At), Client: printable(w.Client), Method: printable(w.Method), Path: printable(w.Path),
 			Status: fmt.Sprint(w.Status), Reason: w.Reason, Retry: w.Retry,
 		})
 	}
@@ -623,7 +656,7 @@ func dataQuality(v *view, r *analyzer.Report, tf timeFmt) {
 		parsed += in.Parsed
 		skipped += in.Skipped
 		iv := inputView{
-			Name: in.Name, Kind: in.Kind, Format: in.Format, TZ: in.TZ,
+			Name: printable(in.Name), Kind: in.Kind, Format: in.Format, TZ: in.TZ,
 			Lines: fmtCount(in.Lines), Parsed: fmtCount(in.Parsed), Skipped: fmtCount(in.Skipped),
 			Warnings: in.Warnings,
 		}
@@ -639,7 +672,7 @@ func dataQuality(v *view, r *analyzer.Report, tf timeFmt) {
 		for _, sr := range in.SkipReasons {
 			rv := reasonView{Reason: sr.Reason, Count: fmtCount(sr.Count)}
 			for _, s := range sr.Samples {
-				rv.Samples = append(rv.Samples, sampleView{Line: fmt.Sprintf("%s:%d", in.Name, s.Line), Text: s.Text})
+				rv.Samples = append(rv.Samples, sampleView{Line: fmt.Sprintf("%s:%d", printable(in.Name), s.Line), Text: printable(s.Text)})
 			}
 			iv.Reasons = append(iv.Reasons, rv)
 		}
