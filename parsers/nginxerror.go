@@ -37,8 +37,14 @@ func (r *nginxErrorReader) Feed(line []byte, num int64, emit func(*Event)) error
 	if isNginxStamp(line) {
 		return r.start(line, 0, nil, emit)
 	}
+	r.w.form = wrapNone
 	if len(line) > 0 && r.wrap.unwrapTo(line, &r.w, isNginxLine) {
 		return r.start(r.w.msg, r.w.time, r.w.prog, emit)
+	}
+	if r.w.form == wrapSyslog || r.w.form == wrapISO {
+		// A syslog line of another program (a journal mixing units) is
+		// never the continuation of an nginx record.
+		return &LineError{Reason: reasonNotNginxError, Detail: detailf("syslog line of another program", line)}
 	}
 	if r.pending {
 		r.buf = append(r.buf, '\n')
