@@ -132,7 +132,7 @@ func TestKernelAllocs(t *testing.T) {
 		r    EventReader
 		line string
 	}{
-		"syslog kernel": {newSyslogRouter(testOpts), kernelCases[0].lines[0]},
+		"syslog kernel":  {newSyslogRouter(testOpts), kernelCases[0].lines[0]},
 		"syslog systemd": {newSyslogRouter(testOpts), kernelCases[11].lines[0]},
 		"syslog fpm":     {newSyslogRouter(testOpts), kernelCases[23].lines[0]},
 		"dmesg":          {newDmesgReader(testOpts), `[12345.678901] Out of memory: Killed process 4242 (php-fpm8.2) total-vm:512000kB, anon-rss:204800kB`},
