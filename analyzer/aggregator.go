@@ -16,13 +16,16 @@ import (
 //   - one HyperLogLog (≤ 16 KB dense, tiny when sparse) of client addresses
 //     per minute;
 //   - one composition window per minute holding capped counters (see
-//     compCaps): at most ~700 keys a minute, the rest in an "other" row;
+//     compCaps): at most 3,200 keys a minute (≈250 KB in the worst case,
+//     a deterministic hash sample of the keys beyond each cap), the rest
+//     in an "other" row;
 //   - event aggregates per (second, input, event type, class), each with
 //     one sample line;
 //   - skip reasons per input with their 5 lowest-numbered samples.
 //
-// A 24-hour window therefore stays in the tens of megabytes whatever the
-// file size.
+// A 24-hour window stays in the tens of megabytes for ordinary traffic
+// and under ~400 MB even if every minute of it brought thousands of new
+// addresses, whatever the file size.
 const (
 	latWidth  = 10 // seconds per latency sketch
 	compWidth = 60 // seconds per composition window and HLL
@@ -30,8 +33,8 @@ const (
 
 // Aggregator is the streaming, mergeable state of one worker. It is not
 // safe for concurrent use: give each goroutine its own (Clone) and Merge
-// them at the end. Merge is commutative and associative as long as no
-// composition cap binds; beyond a cap the extra keys land in "other".
+// them at the end. Merge is commutative and associative, also when a
+// composition cap binds (see counter).
 type Aggregator struct {
 	o *Options
 

@@ -10,66 +10,113 @@ import (
 	"github.com/postmortem/postmortem/parsers"
 )
 
-// counter counts string keys up to a cap; keys beyond the cap are counted
-// in other. Lookups with a []byte key do not allocate.
+// counter counts string keys in bounded memory, independently of the
+// order the keys arrive in and of how the input was split between
+// workers. Up to cap distinct keys every key is counted exactly. Beyond
+// that it keeps exactly the keys whose 64-bit FNV-1a hash lies under a
+// threshold 2^(64−shift), raising shift until at most cap keys remain:
+// the kept set is then a deterministic, uniform sample of the keys, each
+// kept key's count is exact, and the rest is counted in other. The final
+// shift is the smallest whose sample fits the cap, whatever the order of
+// Add and Merge calls, so Merge is commutative and associative.
+// Lookups with a []byte key do not allocate.
 type counter struct {
-	m     map[string]*int64
+	m     map[string]*cell
 	other int64
 	cap   int
+	shift uint
 }
 
-func newCounter(cap int) counter { return counter{m: make(map[string]*int64), cap: cap} }
+type cell struct {
+	n int64
+	h uint64
+}
+
+func newCounter(cap int) counter { return counter{m: make(map[string]*cell), cap: cap} }
+
+func fnv64(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+func fnv64s(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func (c *counter) admits(h uint64) bool { return c.shift == 0 || h>>(64-c.shift) == 0 }
 
 func (c *counter) add(k []byte, n int64) {
 	if p := c.m[string(k)]; p != nil {
-		*p += n
+		p.n += n
 		return
 	}
-	if len(c.m) >= c.cap {
+	h := fnv64(k)
+	if !c.admits(h) {
 		c.other += n
 		return
 	}
-	v := n
-	c.m[string(k)] = &v
+	c.m[string(k)] = &cell{n: n, h: h}
+	c.shrink()
 }
 
 func (c *counter) addString(k string, n int64) {
 	if p := c.m[k]; p != nil {
-		*p += n
+		p.n += n
 		return
 	}
-	if len(c.m) >= c.cap {
+	h := fnv64s(k)
+	if !c.admits(h) {
 		c.other += n
 		return
 	}
-	v := n
-	c.m[k] = &v
+	c.m[k] = &cell{n: n, h: h}
+	c.shrink()
 }
 
-// merge adds o into c. Keys are kept exactly while the union fits in twice
-// the cap; beyond that the smallest rows (count asc, key desc) go to other,
-// which is a pure function of the union, so pairwise merge is commutative.
+// shrink raises the threshold until at most cap keys remain.
+func (c *counter) shrink() {
+	for len(c.m) > c.cap && c.shift < 64 {
+		c.shift++
+		for k, p := range c.m {
+			if !c.admits(p.h) {
+				c.other += p.n
+				delete(c.m, k)
+			}
+		}
+	}
+}
+
+// merge adds o into c.
 func (c *counter) merge(o *counter) {
 	if c.m == nil {
-		c.m = make(map[string]*int64)
+		c.m = make(map[string]*cell)
 		c.cap = o.cap
 	}
 	c.other += o.other
+	c.shift = max(c.shift, o.shift)
 	for k, p := range o.m {
 		if q := c.m[k]; q != nil {
-			*q += *p
+			q.n += p.n
 		} else {
-			v := *p
-			c.m[k] = &v
+			c.m[k] = &cell{n: p.n, h: p.h}
 		}
 	}
-	if limit := 2 * c.cap; len(c.m) > limit {
-		rows := c.rows()
-		for _, r := range rows[limit:] {
-			c.other += r.n
-			delete(c.m, r.k)
+	for k, p := range c.m {
+		if !c.admits(p.h) {
+			c.other += p.n
+			delete(c.m, k)
 		}
 	}
+	c.shrink()
 }
 
 type kv struct {
@@ -81,7 +128,7 @@ type kv struct {
 func (c *counter) rows() []kv {
 	out := make([]kv, 0, len(c.m))
 	for k, p := range c.m {
-		out = append(out, kv{k, *p})
+		out = append(out, kv{k, p.n})
 	}
 	sortKV(out)
 	return out
@@ -98,7 +145,7 @@ func sortKV(out []kv) {
 
 // Caps per composition window (one minute). Keys beyond a cap are counted
 // in the window's "other" row.
-var compCaps = struct{ ref, path, ip, p24, p64 int }{ref: 128, path: 128, ip: 256, p24: 128, p64: 64}
+var compCaps = struct{ ref, path, ip, p24, p64 int }{ref: 128, path: 256, ip: 2048, p24: 512, p64: 256}
 
 // compWindow is the composition of one minute of requests.
 type compWindow struct {

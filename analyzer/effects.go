@@ -3,6 +3,7 @@ package analyzer
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -103,6 +104,9 @@ func relapse(st *State, up int64) (rel, cleared int64, what string) {
 func verdict(st *State, r *Restart, cleared, rel int64, what string) string {
 	at := r.At.Unix()
 	name := fmt.Sprintf("The %s %s at %s", svcLabel(r.Service), kindWord(r.Kind), st.hhmm(at))
+	if r.Service == "php-fpm" && r.Kind == "manual" && massKill(r) {
+		name = fmt.Sprintf("The kill of the PHP workers at %s", st.hhmm(at))
+	}
 	if r.Before.ErrorRate < 0.02 && r.Before.RPS > 0 && (rel == 0) {
 		s := fmt.Sprintf("%s happened while the site was answering normally (%.1f%% errors before)", name, 100*r.Before.ErrorRate)
 		if r.DownS >= 1 {
@@ -128,6 +132,16 @@ func verdict(st *State, r *Restart, cleared, rel int64, what string) string {
 		}
 		return s + "."
 	}
+}
+
+// massKill reports whether r is a kill -9 of the PHP-FPM workers.
+func massKill(r *Restart) bool {
+	for _, e := range r.Evidence {
+		if strings.Contains(e, "killed with SIGKILL") {
+			return true
+		}
+	}
+	return false
 }
 
 func svcLabel(s string) string {

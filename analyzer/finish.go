@@ -405,7 +405,7 @@ func referrerSeries(st *State, b int64, n int) []NamedSeries {
 	for m, w := range st.comp {
 		nets := map[string]int64{}
 		for h, c := range w.Ref.m {
-			nets[st.network(h)] += *c
+			nets[st.network(h)] += c.n
 		}
 		if w.Ref.other > 0 {
 			nets["(other)"] += w.Ref.other

@@ -33,7 +33,7 @@ func (st *State) compose(from, to int64, keep func(m int64) bool) Composition {
 		c.Requests += w.N
 		c.Pages += w.Pages
 		for h, n := range w.Ref.m {
-			c.Referrer[st.network(h)] += *n
+			c.Referrer[st.network(h)] += n.n
 		}
 		if w.Ref.other > 0 {
 			c.Referrer["(other)"] += w.Ref.other
@@ -55,7 +55,7 @@ func (st *State) compose(from, to int64, keep func(m int64) bool) Composition {
 
 func addCounter(dst map[string]int64, c *counter) {
 	for k, n := range c.m {
-		dst[k] += *n
+		dst[k] += n.n
 	}
 	if c.other > 0 {
 		dst["(other)"] += c.other
