@@ -77,6 +77,9 @@ func isApacheInner(b []byte) bool {
 	if c := bytes.IndexByte(word, ':'); c >= 0 {
 		word = word[c+1:]
 	}
+	if len(word) == 0 || word[0] < 'a' || word[0] > 'z' {
+		return false // Apache levels are lower case; PHP-FPM's "[WARNING]" is not Apache
+	}
 	_, ok := levelWord(word)
 	return ok
 }

@@ -270,3 +270,44 @@ func fieldsFromInput(e *Event, input []byte) bool {
 	}
 	return true
 }
+
+func TestNewEventReader(t *testing.T) {
+	for _, c := range []struct {
+		kind   Kind
+		format string
+		line   string
+		want   Kind // kind of the event the line gives
+	}{
+		{KindNginxError, FormatNginxError, nginxCases[0].lines[0], KindNginxError},
+		{KindApacheError, FormatApacheError24, apacheCases[0].lines[0], KindApacheError},
+		{KindFPM, FormatFPM + formatWrappedSyslog, fpmCases[27].lines[0], KindFPM},
+		{KindFPMSlow, FormatFPMSlow, `[21-Nov-2024 10:15:02]  [pool www] pid 1`, KindFPMSlow},
+		{KindMySQLError, "", `2023-10-21 10:45:59 0 [Note] /usr/sbin/mariadbd: ready for connections.`, KindMySQLError},
+		{KindKernel, FormatSyslog, kernelCases[0].lines[0], KindKernel},
+		{KindKernel, FormatJournal, kernelCases[23].lines[0], KindFPM},
+		{KindKernel, "", kernelCases[0].lines[0], KindKernel},
+		{KindKernel, FormatJournalJSON, journalJSONLines[0], KindKernel},
+		{KindKernel, FormatDmesg, `[1.5] Out of memory: Killed process 1 (a) total-vm:1kB, anon-rss:1kB`, KindKernel},
+		{KindKernel, FormatDmesgHuman, `[Thu Nov 21 10:15:02 2024] hello`, KindKernel},
+	} {
+		r, err := NewEventReader(c.kind, c.format, testOpts)
+		if err != nil {
+			t.Fatalf("%s %q: %v", c.kind, c.format, err)
+		}
+		evs, errs := feedLines(r, c.line)
+		if errs[0] != nil || len(evs) == 0 || evs[0].Kind != c.want {
+			t.Errorf("%s %q: %v, events %v", c.kind, c.format, errs[0], evs)
+		}
+	}
+	if _, err := NewEventReader(KindMySQLSlow, "", testOpts); err != nil {
+		t.Errorf("mysql slow: %v", err)
+	}
+	for _, c := range []struct {
+		kind   Kind
+		format string
+	}{{KindAccess, ""}, {KindUnknown, ""}, {KindKernel, "windows event log"}} {
+		if r, err := NewEventReader(c.kind, c.format, testOpts); err == nil {
+			t.Errorf("%s %q: got %T, want an error", c.kind, c.format, r)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func newNginxErrorReader(opts EventOptions) *nginxErrorReader {
 // Feed implements EventReader.
 func (r *nginxErrorReader) Feed(line []byte, num int64, emit func(*Event)) error {
 	line = trimEOL(line)
-	if isNginxStamp(line) {
+	if isNginxStamp(line) || hasPrefixString(line, "nginx: [") && isNginxBare(line) {
 		return r.start(line, 0, nil, emit)
 	}
 	r.w.form = wrapNone

@@ -1,0 +1,118 @@
+package parsers
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func sniffLines(s string) [][]byte {
+	var out [][]byte
+	for _, l := range strings.Split(s, "\n") {
+		out = append(out, []byte(l))
+	}
+	return out
+}
+
+func TestSniff(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		lines  []string
+		kind   Kind
+		format string
+	}{
+		{"nginx error", []string{nginxCases[0].lines[0], nginxCases[1].lines[0], "", nginxCases[20].lines[0]}, KindNginxError, "nginx"},
+		{"nginx error with php continuation", nginxCases[18].lines, KindNginxError, "nginx"},
+		{"nginx in syslog", []string{nginxCases[29].lines[0], nginxCases[30].lines[0]}, KindNginxError, "nginx (syslog)"},
+		{"apache 2.4", []string{apacheCases[0].lines[0], apacheCases[6].lines[0], apacheCases[14].lines[0]}, KindApacheError, "apache 2.4"},
+		{"apache 2.2", []string{apacheCases[3].lines[0], apacheCases[20].lines[0]}, KindApacheError, "apache 2.2"},
+		{"fpm", []string{fpmCases[0].lines[0], fpmCases[4].lines[0], fpmCases[14].lines[0]}, KindFPM, "php-fpm 7.x/8.x"},
+		{"fpm debug", []string{fpmCases[26].lines[0], `[21-Nov-2024 10:15:02.223456] DEBUG: pid 12, fpm_event_loop(), line 410: event module is epoll`}, KindFPM, "php-fpm debug"},
+		{"fpm in syslog", []string{fpmCases[27].lines[0], `Nov 21 10:15:03 web php-fpm8.2[1201]: [NOTICE] fpm is running, pid 1201`}, KindFPM, "php-fpm 7.x/8.x (syslog)"},
+		{"fpm in docker", []string{fpmCases[29].lines[0], `2024-11-21T09:15:03.000000000Z [21-Nov-2024 09:15:03] NOTICE: fpm is running, pid 1`}, KindFPM, "php-fpm 7.x/8.x (docker)"},
+		{"fpm slow", strings.Split(fpmSlowSample, "\n"), KindFPMSlow, "php-fpm slowlog"},
+		{"mixed syslog", []string{kernelCases[0].lines[0], kernelCases[11].lines[0], kernelCases[23].lines[0], kernelCases[22].lines[0]}, KindKernel, "syslog"},
+		{"journal text", []string{`-- Logs begin at Thu 2024-11-21 00:00:01 CET, end at Thu 2024-11-21 12:00:00 CET. --`, kernelCases[0].lines[0], kernelCases[12].lines[0]}, KindKernel, "journal"},
+		{"journal json", journalJSONLines, KindKernel, "journal json"},
+		{"dmesg", []string{`[    0.000000] Linux version 6.1.0-26-amd64`, `[12345.678901] Out of memory: Killed process 4242 (php-fpm8.2) total-vm:1kB, anon-rss:1kB`}, KindKernel, "dmesg"},
+		{"dmesg -T", []string{`[Thu Nov 21 10:15:02 2024] Out of memory: Killed process 4242 (php-fpm8.2) total-vm:1kB, anon-rss:1kB`}, KindKernel, "dmesg -T"},
+		{"mariadb error", []string{`2023-10-21 10:45:59 0 [Note] Starting MariaDB 10.11.6-MariaDB-0+deb12u1 source revision fecd78b83785d5ae96f2c6ff340375be803cd299 as process 1273`, `2023-10-21 10:45:59 0 [Note] InnoDB: Compressed tables use zlib 1.2.13`, `2023-10-21 10:46:00 0 [Note] /usr/sbin/mariadbd: ready for connections.`}, KindMySQLError, ""},
+		{"mysql slow", []string{`# Time: 2024-11-21T10:15:02.123456Z`, `# User@Host: app[app] @ localhost []  Id:    42`, `# Query_time: 7.725616  Lock_time: 0.000328 Rows_sent: 4  Rows_examined: 1543720`, `SET timestamp=1732184102;`, `SELECT * FROM t WHERE a = 1;`}, KindMySQLSlow, ""},
+		{"access combined", []string{`1.2.3.4 - - [21/Nov/2024:10:15:02 +0100] "GET / HTTP/1.1" 200 512 "-" "curl/8.0"`, `1.2.3.5 - - [21/Nov/2024:10:15:03 +0100] "GET /a HTTP/1.1" 404 12 "-" "curl/8.0"`}, KindAccess, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			kind, format, err := Sniff(sniffLines(strings.Join(c.lines, "\n")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kind != c.kind || (c.format != "" && format != c.format) || format == "" {
+				t.Errorf("Sniff = %s %q, want %s %q", kind, format, c.kind, c.format)
+			}
+		})
+	}
+}
+
+func TestSniffUnrecognized(t *testing.T) {
+	for name, in := range map[string]string{
+		"empty":  "\n\n  \n",
+		"prose":  "It was a dark and stormy night.\nThe server fell over.\nNobody knew why.",
+		"binary": "\x00\x01\x02\x03\n\xff\xfe\xfd",
+	} {
+		kind, _, err := Sniff(sniffLines(in))
+		if kind != KindUnknown || !errors.Is(err, errUnrecognized) {
+			t.Errorf("%s: Sniff = %s, %v; want unknown and errUnrecognized", name, kind, err)
+		}
+	}
+}
+
+// TestSniffCorpus sniffs the corpus files by content alone.
+func TestSniffCorpus(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		kind Kind
+	}{
+		{"fail2ban/nginx-limit-req", KindNginxError},
+		{"fail2ban/nginx-http-auth", KindNginxError},
+		{"fail2ban/nginx-forbidden", KindNginxError},
+		{"fail2ban/apache-auth", KindApacheError},
+		{"fail2ban/apache-overflows", KindApacheError},
+		{"fail2ban/apache-botsearch", KindApacheError},
+		{"fail2ban/apache-noscript", KindApacheError},
+		{"lnav/logfile_syslog.0", KindKernel},
+		{"lnav/logfile_bad_syslog.0", KindKernel},
+		{"lnav/logfile_syslog_with_mixed_times.0", KindKernel},
+		{"lnav/logfile_journald.json", KindKernel},
+		{"lnav/logfile_access_log.0", KindAccess},
+		{"elastic-examples/apache_logs", KindAccess},
+		{"lnav/logfile_mysql_error.0", KindMySQLError},
+		{"lnav/logfile_mysql_slow.0", KindMySQLSlow},
+		{"percona-toolkit/slowlogs/slow002.txt", KindMySQLSlow},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			if _, err := os.Stat(corpusDir); err != nil {
+				t.Skip("corpus not present")
+			}
+			f, err := os.Open(filepath.Join(corpusDir, c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			var lines [][]byte
+			sc := bufio.NewScanner(f)
+			sc.Buffer(make([]byte, 1<<20), 1<<20)
+			for sc.Scan() && len(lines) < 200 {
+				if l := sc.Text(); !strings.HasPrefix(l, "# failJSON") && !strings.HasPrefix(l, "# filterOptions") && !(strings.HasPrefix(c.file, "fail2ban") && strings.HasPrefix(l, "#")) {
+					lines = append(lines, []byte(l))
+				}
+			}
+			kind, format, err := Sniff(lines)
+			if err != nil || kind != c.kind {
+				t.Errorf("Sniff = %s %q, %v; want %s", kind, format, err, c.kind)
+			}
+			t.Logf("%s: %s %q", c.file, kind, format)
+		})
+	}
+}
