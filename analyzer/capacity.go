@@ -59,6 +59,7 @@ func (r *capRec) start() float64 { return float64(r.sec) + float64(r.ms)/1000 }
 // capSec counts every request of one second (by start) per class.
 type capSec struct {
 	n, fail [capClasses]uint32
+	qfail   uint32 // 499, 502, 504 of PHP requests: the signs of a full pool
 }
 
 type capacityAgg struct {
@@ -122,6 +123,9 @@ func (c *capacityAgg) addAccess(r *parsers.Access) {
 	s.n[class]++
 	if failed {
 		s.fail[class]++
+		if class != capStatic && (r.Status == 499 || r.Status == 502 || r.Status == 504) {
+			s.qfail++
+		}
 	}
 	if class == capStatic || sec < 0 || sec >= 1<<32 {
 		return
@@ -186,6 +190,7 @@ func (c *capacityAgg) merge(o *capacityAgg) {
 			s.n[i] += v.n[i]
 			s.fail[i] += v.fail[i]
 		}
+		s.qfail += v.qfail
 	}
 	c.lastP = nil
 	c.shrink(max(c.shift, o.shift))
@@ -202,6 +207,7 @@ func (c *capacityAgg) merge(o *capacityAgg) {
 // capMinute is one minute of health.
 type capMinute struct {
 	n, fail [capClasses]float64
+	qfail   float64
 	p95     float64 // ms, dynamic requests; 0 unknown
 	dyn     int
 }
@@ -228,12 +234,15 @@ type capModel struct {
 	timeout  float64 // fastcgi_read_timeout, seconds
 	cacheURL map[uint32]bool
 	secs     map[int64]*capSec
+	// contA fits service time = s0 × (1 + contA·n²) with n requests running
+	// (database contention); contBase is the factor at baseline concurrency.
+	contA, contBase float64
 }
 
 // buildModel sorts the records, classes cacheable GETs and measures health
 // per minute.
 func (c *capacityAgg) buildModel(st *State) *capModel {
-	m := &capModel{recs: c.recs, scale: float64(uint64(1) << c.shift), secs: c.secs, cacheURL: map[uint32]bool{}}
+	m := &capModel{recs: c.recs, scale: float64(uint64(1) << c.shift), secs: c.secs, cacheURL: map[uint32]bool{}, contBase: 1}
 	slices.SortFunc(m.recs, func(a, b capRec) int {
 		switch {
 		case a.sec != b.sec:
@@ -278,6 +287,7 @@ func (c *capacityAgg) buildModel(st *State) *capModel {
 			mm.n[i] += float64(v.n[i])
 			mm.fail[i] += float64(v.fail[i])
 		}
+		mm.qfail += float64(v.qfail)
 	}
 	// Split GETs between cacheable and dynamic by the sampled records; p95
 	// of dynamic request times per minute.
@@ -417,6 +427,9 @@ type capFacts struct {
 	concurrency            float64
 	workersNeeded          float64
 	ramFit                 float64 // workers that fit in RAM; 0 unknown
+	baseDyn                float64 // median PHP arrival rate of healthy minutes
+	satServed, satSvc      float64 // PHP requests served per second while saturated, and the service time that implies
+	bestWorkers            float64 // the pool size where throughput peaks under contention; 0 = no contention seen
 }
 
 func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
@@ -484,6 +497,14 @@ func (m *capModel) facts(st *State, o *Options) capFacts {
 		f.sustainDyn = max(f.sustainDyn, sd)
 	}
 	f.lambda = f.peakDyn
+	var baseDyn []float64
+	for i := range m.mins {
+		if m.healthy[i] {
+			mm := &m.mins[i]
+			baseDyn = append(baseDyn, (mm.n[capCacheGET]+mm.n[capDynGET]+mm.n[capWrite])/60)
+		}
+	}
+	f.baseDyn = cwMedian(baseDyn)
 	f.svc = m.svcMean
 	if f.svc == 0 {
 		f.svc = 0.1
@@ -499,7 +520,7 @@ func (m *capModel) facts(st *State, o *Options) capFacts {
 	case o.FPMMaxChildren > 0:
 		f.pool, f.poolSrc = float64(o.FPMMaxChildren), "flag"
 	default:
-		f.pool, f.poolSrc = m.plateauPool(f.svc), "derived"
+		f.pool, f.poolSrc = m.plateauPool(st, f.svc), "derived"
 	}
 	f.poolConf = "high"
 	if f.poolSrc != "log" && f.poolSrc != "flag" {
@@ -508,6 +529,7 @@ func (m *capModel) facts(st *State, o *Options) capFacts {
 	if f.pool < 1 {
 		f.pool = 1
 	}
+	m.fitContention(st, &f)
 	// Worker memory.
 	f.rssMB, f.rssSrc = capDefaultRSSMB, "default"
 	if o.WorkerRSSMB > 0 {
@@ -546,13 +568,74 @@ func (m *capModel) facts(st *State, o *Options) capFacts {
 	return f
 }
 
+// saturated says whether minute i shows a full PHP pool: inside a php-fpm
+// saturation the analyzer found, or (without one) 499/502/504 on at least 5%
+// of PHP requests.
+func (m *capModel) saturated(st *State, i int) bool {
+	if m.healthy[i] {
+		return false
+	}
+	if st != nil {
+		var any bool
+		t := (m.first + int64(i)) * 60
+		for _, s := range st.Saturations {
+			if s.Resource != "php-fpm" {
+				continue
+			}
+			any = true
+			end := int64(math.MaxInt64)
+			if s.End != nil {
+				end = s.End.Unix()
+			}
+			if t+60 > s.Start.Unix() && t < end {
+				return true
+			}
+		}
+		if any {
+			return false
+		}
+	}
+	mm := &m.mins[i]
+	dyn := mm.n[capCacheGET] + mm.n[capDynGET] + mm.n[capWrite]
+	return dyn > 0 && mm.qfail >= 0.05*dyn
+}
+
+// fitContention measures how much slower PHP served while saturated than
+// while healthy. Saturated, the pool runs flat out, so by Little's law its
+// service time was pool / served rate; against the healthy service time s0
+// that gives g(pool), and a = (g − 1)/pool² in g(n) = 1 + a·n². Throughput
+// n/(s0·g(n)) then peaks at n = 1/√a workers: beyond that, more workers
+// only make every request slower (database contention).
+func (m *capModel) fitContention(st *State, f *capFacts) {
+	for i := range m.mins {
+		if !m.saturated(st, i) {
+			continue
+		}
+		mm := &m.mins[i]
+		served := (mm.n[capCacheGET] - mm.fail[capCacheGET] + mm.n[capDynGET] - mm.fail[capDynGET] + mm.n[capWrite] - mm.fail[capWrite]) / 60
+		f.satServed = max(f.satServed, served)
+	}
+	if f.satServed <= 0 || f.poolSrc == "derived" {
+		return
+	}
+	f.satSvc = f.pool / f.satServed
+	g := f.satSvc / f.svc
+	if g < 1.2 {
+		return
+	}
+	nb := f.baseDyn * f.svc
+	m.contA = (g - 1) / max(1, f.pool*f.pool-nb*nb)
+	m.contBase = 1 + m.contA*nb*nb
+	f.bestWorkers = math.Floor(1 / math.Sqrt(m.contA))
+}
+
 // plateauPool estimates pm.max_children when no log line or flag gives it:
 // while PHP was saturated (minutes with 502/504 or 499s), it served at its
 // maximum rate, and by Little's law pool = served rate × service time.
-func (m *capModel) plateauPool(svc float64) float64 {
+func (m *capModel) plateauPool(st *State, svc float64) float64 {
 	var best float64
 	for i := range m.mins {
-		if m.healthy[i] {
+		if !m.saturated(st, i) {
 			continue
 		}
 		mm := &m.mins[i]
@@ -632,6 +715,14 @@ func (f *capFacts) figures(m *capModel) []Figure {
 		Figure{Name: "memory for the workers needed", Value: math.Ceil(f.workersNeeded * f.rssMB), Unit: "MB", Source: "derived", Confidence: "medium",
 			Formula: "workers needed × worker RSS"},
 	)
+	if f.satSvc > 0 {
+		figs = append(figs, Figure{Name: "service time while saturated", Value: cwRound2(f.satSvc * 1000), Unit: "ms", Source: "derived", Confidence: "medium",
+			Formula: fmt.Sprintf("pm.max_children / PHP requests served per second while saturated = %.0f / %.1f", f.pool, f.satServed)})
+	}
+	if f.bestWorkers > 0 {
+		figs = append(figs, Figure{Name: "workers where throughput peaks", Value: f.bestWorkers, Unit: "workers", Source: "derived", Confidence: "low",
+			Formula: "n = 1/√a for service time s0·(1 + a·n²) fitted to the healthy and saturated service times (database contention)"})
+	}
 	if f.ramMB > 0 {
 		figs = append(figs, Figure{Name: "workers that fit in RAM", Value: f.ramFit, Unit: "workers", Source: "flag", Confidence: "medium",
 			Formula: fmt.Sprintf("floor(%.0f%% × %.0f MB RAM / %.0f MB)", 100*capRAMShare, f.ramMB, f.rssMB)})

@@ -67,16 +67,17 @@ func (s surgeSpec) generate() []*parsers.Access {
 		}
 		svc := s.svc * (0.5 + rng.Float64())
 		begin := max(t, free[0])
+		wait := begin - t
+		if wait > s.patience { // the client leaves the queue; no worker runs it
+			heap.Push(&queue, t+s.patience)
+			ms := int64(s.patience * 1000)
+			out = append(out, cwAccess(t+s.patience, client, method, path, 499, ms, ms))
+			continue
+		}
 		free[0] = begin + svc
 		heap.Fix(&free, 0)
 		if begin > t {
 			heap.Push(&queue, begin)
-		}
-		wait := begin - t
-		if wait > s.patience {
-			ms := int64(s.patience * 1000)
-			out = append(out, cwAccess(t+s.patience, client, method, path, 499, ms, ms))
-			continue
 		}
 		ms := int64((wait + svc) * 1000)
 		out = append(out, cwAccess(t+wait+svc, client, method, path, 200, ms, ms))

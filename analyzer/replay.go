@@ -12,11 +12,13 @@ import (
 // What-if replays: the incident's own dynamic requests (capRec, in start
 // order) are fed to a discrete-event model of the PHP-FPM pool of the same
 // family as simulate's: c workers, FIFO, a listen backlog (full → 502),
-// clients that give up after their patience (→ 499; the request stays in
-// the backlog and still takes a worker, as a real FPM accepts it), and
-// fastcgi_read_timeout (→ 504; PHP keeps running). Service times are drawn,
-// deterministically, from the healthy service times the log measured, so a
-// request costs what it cost before the site was overloaded. Static files
+// clients that give up after their patience (→ 499; a request that leaves
+// while queued frees its backlog slot and takes no worker, as in simulate),
+// and fastcgi_read_timeout (→ 504; PHP keeps running). Service times are
+// drawn, deterministically, from the healthy service times the log measured,
+// stretched by database contention: s × g(busy)/g(baseline busy) with
+// g(n) = 1 + a·n², a fitted from how much slower the pool served while
+// saturated (capModel.contA; 0 when the log shows no slowdown). Static files
 // are served by nginx and always succeed. Mitigations act in front of the
 // pool in nginx's order: limit_req, then the waiting room's admission, then
 // the microcache.
@@ -71,7 +73,8 @@ func (m *capModel) replay(from, to int64, cfg rpConfig, backlog, patience, timeo
 	for k := range servers {
 		servers[k] = float64(from)
 	}
-	var queue f64Heap // times queued requests leave the backlog
+	var queue f64Heap   // times queued requests leave the backlog
+	var running f64Heap // end times of the requests PHP is running
 	buckets := map[uint32]*rpBucket{}
 	expires := map[uint32]float64{}
 	var roomNext float64
@@ -124,25 +127,36 @@ func (m *capModel) replay(from, to int64, cfg rpConfig, backlog, patience, timeo
 			res.dynErrors++ // 502: backlog full, never reached PHP
 			continue
 		}
+		begin := max(t, servers[0])
+		wait := begin - t
+		if wait > patience {
+			// 499: the client left while queued; its slot frees then.
+			heap.Push(&queue, t+patience)
+			res.dynErrors++
+			continue
+		}
 		s := 0.1
 		if len(svc) > 0 {
 			s = svc[cwMix(uint64(i)*0x9e3779b97f4a7c15^uint64(r.url))%uint64(len(svc))]
 		}
-		begin := max(t, servers[0])
+		if m.contA > 0 {
+			for len(running) > 0 && running[0] <= begin {
+				heap.Pop(&running)
+			}
+			busy := float64(len(running)+1) * m.scale
+			s *= (1 + m.contA*busy*busy) / m.contBase
+			heap.Push(&running, begin+s)
+		}
 		servers[0] = begin + s
 		heap.Fix(&servers, 0)
-		wait := begin - t
 		if wait > 0 {
 			heap.Push(&queue, begin)
 		}
-		switch {
-		case wait > patience:
-			res.dynErrors++ // 499: the client gave up; the worker still runs it
-		case wait+s > timeout:
-			res.dynErrors++ // 504
-		default:
-			lat = append(lat, (wait+s)*1000)
+		if wait+s > timeout {
+			res.dynErrors++ // 504; PHP keeps running
+			continue
 		}
+		lat = append(lat, (wait+s)*1000)
 	}
 	// Static requests in the window: served by nginx.
 	var static float64
@@ -274,6 +288,21 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	}
 	rate, nClients := m.limitRate(from, to, rpLimitBurst)
 	workers := f.workersNeeded
+	if m.contA > 0 {
+		// Under contention: the fewest workers whose throughput at the
+		// target utilisation carries the peak, never past the peak of the
+		// throughput curve.
+		workers = 0
+		for n := f.pool + 1; n <= f.bestWorkers; n++ {
+			if capTargetUtil*n/(f.svc*(1+m.contA*n*n)/m.contBase) >= f.lambda {
+				workers = n
+				break
+			}
+		}
+		if workers == 0 {
+			workers = f.bestWorkers
+		}
+	}
 	ramCapped := false
 	if f.ramFit > 0 && workers > f.ramFit {
 		workers, ramCapped = f.ramFit, true
@@ -417,6 +446,9 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	if i := single("pm.max_children"); i >= 0 {
 		c := cands[i]
 		why := fmt.Sprintf("Little's law: %.1f req/s × %.3f s / %.2f = %.0f workers", f.lambda, f.svc, capTargetUtil, f.workersNeeded)
+		if m.contA > 0 {
+			why = fmt.Sprintf("PHP served %.0f req/s at most while saturated, so a request took %.3f s with %.0f workers against %.3f s healthy (database contention); throughput peaks at %.0f workers, and %.0f carry %.1f req/s at %.0f%% utilisation if they can", f.satServed, f.satSvc, f.pool, f.svc, f.bestWorkers, workers, f.lambda, 100*capTargetUtil)
+		}
 		if ramCapped {
 			why += fmt.Sprintf(", capped at %.0f by RAM (%.0f%% of %.0f MB / %.0f MB per worker)", workers, 100*capRAMShare, f.ramMB, f.rssMB)
 		} else if f.ramMB == 0 && workers < f.workersNeeded {
