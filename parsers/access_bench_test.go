@@ -14,14 +14,14 @@ import (
 //	benchstat old.txt new.txt
 var accessSink Access
 
-var benchUAs = []string{
+var accessBenchUAs = []string{
 	`Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBDV/iPhone14,5;FBMD/iPhone;FBSN/iOS;FBSV/17.0;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5]`,
 	`Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36`,
 	`Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)`,
 	`curl/8.5.0`,
 }
 
-var benchPaths = []string{
+var accessBenchPaths = []string{
 	"/blog/2024/10/why-our-site-went-viral?utm_source=facebook&utm_medium=social&fbclid=IwAR0abc",
 	"/wp-content/themes/shop/assets/css/main.min.css?ver=6.4.2",
 	"/register",
@@ -29,8 +29,8 @@ var benchPaths = []string{
 	"/",
 }
 
-// benchLines renders n lines of format f.
-func benchLines(f AccessFormat, n int) [][]byte {
+// accessBenchLines renders n lines of format f.
+func accessBenchLines(f AccessFormat, n int) [][]byte {
 	t0 := time.Date(2024, 10, 21, 9, 0, 0, 0, time.FixedZone("", 2*3600))
 	lines := make([][]byte, n)
 	for i := range lines {
@@ -43,8 +43,8 @@ func benchLines(f AccessFormat, n int) [][]byte {
 		if i%11 == 0 {
 			method = "POST"
 		}
-		path := benchPaths[i%len(benchPaths)]
-		ua := benchUAs[i%len(benchUAs)]
+		path := accessBenchPaths[i%len(accessBenchPaths)]
+		ua := accessBenchUAs[i%len(accessBenchUAs)]
 		status := []int{200, 200, 200, 304, 404, 502}[i%6]
 		size := 512 + i*37%40000
 		ref := "https://www.facebook.com/"
@@ -89,7 +89,7 @@ func benchLines(f AccessFormat, n int) [][]byte {
 	return lines
 }
 
-func benchAccess(b *testing.B, p *AccessParser, lines [][]byte) {
+func benchAccessLines(b *testing.B, p *AccessParser, lines [][]byte) {
 	b.Helper()
 	var n int64
 	for _, l := range lines {
@@ -113,33 +113,33 @@ func benchAccess(b *testing.B, p *AccessParser, lines [][]byte) {
 
 func BenchmarkAccess(b *testing.B) {
 	for f := FormatNginxMainUpstream; f < FormatCustom; f++ {
-		lines := benchLines(f, 1000)
-		b.Run(f.String(), func(b *testing.B) { benchAccess(b, NewAccessParser(f), lines) })
+		lines := accessBenchLines(f, 1000)
+		b.Run(f.String(), func(b *testing.B) { benchAccessLines(b, NewAccessParser(f), lines) })
 	}
 	custom, err := CompileLogFormat(`$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_response_time`)
 	if err != nil {
 		b.Fatal(err)
 	}
-	lines := benchLines(FormatNginxCombinedTimed, 1000)
+	lines := accessBenchLines(FormatNginxCombinedTimed, 1000)
 	for i := range lines {
 		lines[i] = append(lines[i], " 0.004"...)
 	}
-	b.Run("custom nginx log_format", func(b *testing.B) { benchAccess(b, custom, lines) })
+	b.Run("custom nginx log_format", func(b *testing.B) { benchAccessLines(b, custom, lines) })
 }
 
 // BenchmarkAccessEscaped measures the slow path: lines whose User-Agent and
 // path need unescaping into the scratch buffer.
 func BenchmarkAccessEscaped(b *testing.B) {
-	lines := benchLines(FormatApacheCombined, 1000)
+	lines := accessBenchLines(FormatApacheCombined, 1000)
 	for i := range lines {
 		lines[i] = []byte(string(lines[i][:len(lines[i])-1]) + ` \"quoted\" \xC3\xA9"`)
 	}
-	benchAccess(b, NewAccessParser(FormatApacheCombined), lines)
+	benchAccessLines(b, NewAccessParser(FormatApacheCombined), lines)
 }
 
 // BenchmarkAccessSniff measures choosing a format from 100 lines.
 func BenchmarkAccessSniff(b *testing.B) {
-	lines := benchLines(FormatNginxCombinedUpstream, 100)
+	lines := accessBenchLines(FormatNginxCombinedUpstream, 100)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := SniffAccess(lines); err != nil {

@@ -12,9 +12,9 @@ import (
 // accessCorpus is the shared corpus of real logs, read in place.
 const accessCorpus = "../../shared/corpus"
 
-// readCorpusLines returns the non-empty lines of a corpus file without the
+// readAccessCorpus returns the non-empty lines of a corpus file without the
 // fail2ban "#" annotation lines; it skips the test when the corpus is absent.
-func readCorpusLines(t testing.TB, rel string) [][]byte {
+func readAccessCorpus(t testing.TB, rel string) [][]byte {
 	t.Helper()
 	if _, err := os.Stat(accessCorpus); err != nil {
 		t.Skipf("corpus folder %s absent", accessCorpus)
@@ -74,7 +74,7 @@ func TestAccessCorpus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.format, func(t *testing.T) {
-			lines := readCorpusLines(t, tt.file)
+			lines := readAccessCorpus(t, tt.file)
 			var p *AccessParser
 			var err error
 			if tt.spec != "" {
@@ -95,7 +95,7 @@ func TestAccessCorpus(t *testing.T) {
 				if err == nil {
 					parsed++
 					if r.Time == 0 || r.Status == 0 && len(r.Remote) == 0 {
-						t.Errorf("line %d parsed without time or status: %+v", i+1, viewOf(&r))
+						t.Errorf("line %d parsed without time or status: %+v", i+1, accessViewOf(&r))
 					}
 					continue
 				}
@@ -117,7 +117,7 @@ func TestAccessCorpus(t *testing.T) {
 
 // TestAccessCorpusFields spot-checks what real lines parse into.
 func TestAccessCorpusFields(t *testing.T) {
-	shop := readCorpusLines(t, "lnav/logfile_shop_access_log.0")
+	shop := readAccessCorpus(t, "lnav/logfile_shop_access_log.0")
 	var r Access
 	if err := NewAccessParser(FormatNginxMain).Parse(shop[1], &r); err != nil {
 		t.Fatal(err)
@@ -127,10 +127,10 @@ func TestAccessCorpusFields(t *testing.T) {
 		Referer:     "https://www.zanbil.ir/m/filter/b113",
 		UA:          "Mozilla/5.0 (Linux; Android 6.0; ALE-L21 Build/HuaweiALE-L21) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/66.0.3359.158 Mobile Safari/537.36",
 		RequestTime: NoField, UpstreamTime: NoField}
-	if got := viewOf(&r); got != want {
+	if got := accessViewOf(&r); got != want {
 		t.Errorf("shop line 2:\n got %+v\nwant %+v", got, want)
 	}
-	bad := readCorpusLines(t, "fail2ban/nginx-bad-request")
+	bad := readAccessCorpus(t, "fail2ban/nginx-bad-request")
 	if err := NewAccessParser(FormatNginxMain).Parse(bad[2], &r); err != nil {
 		t.Fatal(err)
 	}

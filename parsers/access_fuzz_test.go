@@ -12,8 +12,8 @@ import (
 //
 //	go test ./parsers -run XXX -fuzz FuzzAccessNginx -fuzztime 30s
 
-// within reports whether s is empty or lies inside buf.
-func within(s, buf []byte) bool {
+// accessWithin reports whether s is empty or lies inside buf.
+func accessWithin(s, buf []byte) bool {
 	if len(s) == 0 {
 		return true
 	}
@@ -43,7 +43,7 @@ func checkAccess(t *testing.T, p *AccessParser, line []byte) {
 		"Remote": r.Remote, "User": r.User, "Method": r.Method, "Path": r.Path, "Query": r.Query,
 		"Proto": r.Proto, "Referer": r.Referer, "UA": r.UA, "XFF": r.XFF, "Host": r.Host,
 	} {
-		if !within(s, line) && !within(s, scratch) {
+		if !accessWithin(s, line) && !accessWithin(s, scratch) {
 			t.Fatalf("%s: %s %q lies outside the line and the scratch buffer", p.Name(), name, s)
 		}
 	}
@@ -55,9 +55,9 @@ func checkAccess(t *testing.T, p *AccessParser, line []byte) {
 	}
 }
 
-// fuzzFormats seeds f with every table line and fuzzes (line, format) over
+// fuzzAccessFormats seeds f with every table line and fuzzes (line, format) over
 // the given formats.
-func fuzzFormats(f *testing.F, formats ...AccessFormat) {
+func fuzzAccessFormats(f *testing.F, formats ...AccessFormat) {
 	for _, c := range accessCases {
 		if c.format != FormatCustom {
 			f.Add([]byte(c.line), uint8(0))
@@ -75,17 +75,17 @@ func fuzzFormats(f *testing.F, formats ...AccessFormat) {
 }
 
 func FuzzAccessNginx(f *testing.F) {
-	fuzzFormats(f, FormatNginxCombined, FormatNginxCombinedTimed, FormatNginxCombinedUpstream,
+	fuzzAccessFormats(f, FormatNginxCombined, FormatNginxCombinedTimed, FormatNginxCombinedUpstream,
 		FormatNginxMain, FormatNginxMainTimed, FormatNginxMainUpstream)
 }
 
 func FuzzAccessApache(f *testing.F) {
-	fuzzFormats(f, FormatApacheCommon, FormatApacheCombined, FormatApacheCombinedD,
+	fuzzAccessFormats(f, FormatApacheCommon, FormatApacheCombined, FormatApacheCombinedD,
 		FormatApacheCombinedT, FormatApacheVhostCombined, FormatApacheVhostCombinedD)
 }
 
 func FuzzAccessJSON(f *testing.F) {
-	fuzzFormats(f, FormatJSON)
+	fuzzAccessFormats(f, FormatJSON)
 }
 
 // FuzzAccessLogFormat fuzzes the compiler and the compiled program together:

@@ -7,14 +7,14 @@ import (
 )
 
 func TestSniffAccess(t *testing.T) {
-	combined := `203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA
+	combined := `203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA
 	tests := []struct {
 		name  string
 		lines []string
 		want  string
 	}{
 		{"plain combined is nginx", []string{combined, combined}, "nginx combined"},
-		{"a - byte count means apache", []string{combined, `1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 304 - "-" "x"`}, "apache combined"},
+		{"a - byte count means apache", []string{combined, `1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 304 - "-" "x"`}, "apache combined"},
 		{"request time", []string{combined + ` 0.004`, combined + ` 1.000`}, "nginx combined + request_time"},
 		{"request and upstream time", []string{combined + ` 0.004 0.004`, combined + ` 0.010 "0.004, 0.006"`}, "nginx combined + request_time + upstream_time"},
 		{"upstream on some lines only", []string{combined + ` 0.004 0.004`, combined + ` 0.010`, combined + ` 0.010`}, "nginx combined + request_time"},
@@ -22,7 +22,7 @@ func TestSniffAccess(t *testing.T) {
 		{"main with timings", []string{combined + ` "-" 0.004 "0.003"`}, "nginx main + request_time + upstream_time"},
 		{"microseconds", []string{combined + ` 1234`, combined + ` 87`}, "apache combined + %D"},
 		{"whole seconds", []string{combined + ` 0`, combined + ` 0`, combined + ` 2`}, "apache combined + %T"},
-		{"common", []string{`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 200 512`}, "apache common"},
+		{"common", []string{`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512`}, "apache common"},
 		{"vhost", []string{`example.com:80 ` + combined}, "apache vhost_combined"},
 		{"json", []string{`{"time_local":"21/Oct/2024:11:00:01 +0200","status":200}`}, "json lines"},
 		{"blank lines and a stray line are outvoted", []string{"", combined, "garbage", combined + "\r\n", "  "}, "nginx combined"},
@@ -51,7 +51,7 @@ func TestSniffAccessUnrecognized(t *testing.T) {
 			`2024/10/21 09:00:02 [error] 12#12: *6 upstream timed out (110: Connection timed out)`,
 		},
 		"half access, half error": {
-			`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 "-" "-"`,
+			`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 "-" "-"`,
 			`2024/10/21 09:00:02 [error] 12#12: *6 upstream timed out (110: Connection timed out)`,
 		},
 		"nothing": {"", "\r"},

@@ -20,7 +20,7 @@ type accessView struct {
 	RequestTime, UpstreamTime                int64
 }
 
-func viewOf(r *Access) accessView {
+func accessViewOf(r *Access) accessView {
 	return accessView{
 		Time:        time.Unix(0, r.Time).UTC().Format(time.RFC3339Nano),
 		TimeIsStart: r.TimeIsStart,
@@ -45,7 +45,7 @@ type accessCase struct {
 
 // base is the view most cases start from; each case changes what its story
 // is about.
-func base(mod func(*accessView)) accessView {
+func accessBase(mod func(*accessView)) accessView {
 	v := accessView{
 		Time:   "2024-10-21T09:00:01Z",
 		Remote: "203.0.113.7", Method: "GET", Path: "/", Proto: "HTTP/1.1",
@@ -60,126 +60,126 @@ func base(mod func(*accessView)) accessView {
 }
 
 const (
-	stamp = `[21/Oct/2024:11:00:01 +0200]`
-	fbUA  = `"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) [FBAN/FBIOS;FBAV/440.0]"`
-	fbRef = `"https://www.facebook.com/"`
+	accStamp = `[21/Oct/2024:11:00:01 +0200]`
+	accFbUA  = `"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) [FBAN/FBIOS;FBAV/440.0]"`
+	accFbRef = `"https://www.facebook.com/"`
 )
 
-var longPath = "/search?q=" + strings.Repeat("a", 16<<10)
+var accLongPath = "/search?q=" + strings.Repeat("a", 16<<10)
 
 var accessCases = []accessCase{
 	// nginx combined.
 	{"viral post landing", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET /blog/viral-post?utm_source=fb HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA,
-		base(func(v *accessView) { v.Path, v.Query = "/blog/viral-post", "utm_source=fb" })},
+		`203.0.113.7 - - ` + accStamp + ` "GET /blog/viral-post?utm_source=fb HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA,
+		accessBase(func(v *accessView) { v.Path, v.Query = "/blog/viral-post", "utm_source=fb" })},
 	{"ipv6 remote", FormatNginxCombined, "",
-		`2001:db8::80da:af6b:8b2c - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA,
-		base(func(v *accessView) { v.Remote = "2001:db8::80da:af6b:8b2c" })},
+		`2001:db8::80da:af6b:8b2c - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA,
+		accessBase(func(v *accessView) { v.Remote = "2001:db8::80da:af6b:8b2c" })},
 	{"basic auth user", FormatNginxCombined, "",
-		`203.0.113.7 - alice ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA,
-		base(func(v *accessView) { v.User = "alice" })},
+		`203.0.113.7 - alice ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA,
+		accessBase(func(v *accessView) { v.User = "alice" })},
 	{"400 with empty request", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "" 400 0 "-" "-"`,
-		base(func(v *accessView) {
+		`203.0.113.7 - - ` + accStamp + ` "" 400 0 "-" "-"`,
+		accessBase(func(v *accessView) {
 			v.Method, v.Path, v.Proto, v.Status, v.Bytes, v.Referer, v.UA = "", "", "", 400, 0, "", ""
 		})},
 	{"tls hello sent to the plain http port", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "\x16\x03\x01\x02\x00\x01\x00\x01\xFC\x03\x03" 400 157 "-" "-"`,
-		base(func(v *accessView) {
+		`203.0.113.7 - - ` + accStamp + ` "\x16\x03\x01\x02\x00\x01\x00\x01\xFC\x03\x03" 400 157 "-" "-"`,
+		accessBase(func(v *accessView) {
 			v.Method, v.Path, v.Proto, v.Status, v.Bytes, v.Referer, v.UA = "", "", "", 400, 157, "", ""
 		})},
 	{"rdp probe with spaces in garbage", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "\x03\x00\x00/*\xE0\x00\x00\x00\x00\x00Cookie: mstshash=Administr" 400 47 "-" "-"`,
-		base(func(v *accessView) {
+		`203.0.113.7 - - ` + accStamp + ` "\x03\x00\x00/*\xE0\x00\x00\x00\x00\x00Cookie: mstshash=Administr" 400 47 "-" "-"`,
+		accessBase(func(v *accessView) {
 			v.Method, v.Path, v.Proto, v.Status, v.Bytes, v.Referer, v.UA = "", "", "", 400, 47, "", ""
 		})},
 	{"quote in user agent escaped by nginx as \\x22", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` "curl \x22quoted\x22/8.0"`,
-		base(func(v *accessView) { v.UA = `curl "quoted"/8.0` })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` "curl \x22quoted\x22/8.0"`,
+		accessBase(func(v *accessView) { v.UA = `curl "quoted"/8.0` })},
 	{"utf-8 path escaped by nginx", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET /caf\xC3\xA9 HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA,
-		base(func(v *accessView) { v.Path = "/café" })},
+		`203.0.113.7 - - ` + accStamp + ` "GET /caf\xC3\xA9 HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA,
+		accessBase(func(v *accessView) { v.Path = "/café" })},
 	{"crlf line ending", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + "\r\n",
-		base(nil)},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + "\r\n",
+		accessBase(nil)},
 	{"invalid utf-8 kept as bytes", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + " \"bot\xff\xfe\"",
-		base(func(v *accessView) { v.UA = "bot\xff\xfe" })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + " \"bot\xff\xfe\"",
+		accessBase(func(v *accessView) { v.UA = "bot\xff\xfe" })},
 	{"client gave up: 499", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "POST /register HTTP/1.1" 499 0 ` + fbRef + ` ` + fbUA,
-		base(func(v *accessView) { v.Method, v.Path, v.Status, v.Bytes = "POST", "/register", 499, 0 })},
+		`203.0.113.7 - - ` + accStamp + ` "POST /register HTTP/1.1" 499 0 ` + accFbRef + ` ` + accFbUA,
+		accessBase(func(v *accessView) { v.Method, v.Path, v.Status, v.Bytes = "POST", "/register", 499, 0 })},
 	{"16 KB url", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET ` + longPath + ` HTTP/1.1" 414 0 "-" "-"`,
-		base(func(v *accessView) {
-			v.Path, v.Query, v.Status, v.Bytes, v.Referer, v.UA = "/search", longPath[len("/search?"):], 414, 0, "", ""
+		`203.0.113.7 - - ` + accStamp + ` "GET ` + accLongPath + ` HTTP/1.1" 414 0 "-" "-"`,
+		accessBase(func(v *accessView) {
+			v.Path, v.Query, v.Status, v.Bytes, v.Referer, v.UA = "/search", accLongPath[len("/search?"):], 414, 0, "", ""
 		})},
 	{"unencoded space in target", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET /a b HTTP/1.1" 400 0 "-" "-"`,
-		base(func(v *accessView) { v.Path, v.Status, v.Bytes, v.Referer, v.UA = "/a b", 400, 0, "", "" })},
+		`203.0.113.7 - - ` + accStamp + ` "GET /a b HTTP/1.1" 400 0 "-" "-"`,
+		accessBase(func(v *accessView) { v.Path, v.Status, v.Bytes, v.Referer, v.UA = "/a b", 400, 0, "", "" })},
 	{"request without protocol (HTTP/0.9)", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET /" 200 512 ` + fbRef + ` ` + fbUA,
-		base(func(v *accessView) { v.Proto = "" })},
+		`203.0.113.7 - - ` + accStamp + ` "GET /" 200 512 ` + accFbRef + ` ` + accFbUA,
+		accessBase(func(v *accessView) { v.Proto = "" })},
 	{"bare word request", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "HELP" 400 47 "-" "-"`,
-		base(func(v *accessView) {
+		`203.0.113.7 - - ` + accStamp + ` "HELP" 400 47 "-" "-"`,
+		accessBase(func(v *accessView) {
 			v.Method, v.Path, v.Proto, v.Status, v.Bytes, v.Referer, v.UA = "", "", "", 400, 47, "", ""
 		})},
 	{"extra trailing fields ignored", FormatNginxCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + ` "-" rt=0.1`,
-		base(nil)},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + ` "-" rt=0.1`,
+		accessBase(nil)},
 	{"negative offset, leap day", FormatNginxCombined, "",
-		`203.0.113.7 - - [29/Feb/2024:23:30:00 -0700] "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA,
-		base(func(v *accessView) { v.Time = "2024-03-01T06:30:00Z" })},
+		`203.0.113.7 - - [29/Feb/2024:23:30:00 -0700] "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA,
+		accessBase(func(v *accessView) { v.Time = "2024-03-01T06:30:00Z" })},
 
 	// nginx combined + timings.
 	{"php page with request time", FormatNginxCombinedTimed, "",
-		`203.0.113.7 - - ` + stamp + ` "GET /index.php HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + ` 1.234`,
-		base(func(v *accessView) { v.Path, v.RequestTime = "/index.php", 1234000 })},
+		`203.0.113.7 - - ` + accStamp + ` "GET /index.php HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + ` 1.234`,
+		accessBase(func(v *accessView) { v.Path, v.RequestTime = "/index.php", 1234000 })},
 	{"upstream retried and redirected, quoted", FormatNginxCombinedUpstream, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 504 512 ` + fbRef + ` ` + fbUA + ` 60.001 "0.004, 0.002 : 0.010"`,
-		base(func(v *accessView) { v.Status, v.RequestTime, v.UpstreamTime = 504, 60001000, 16000 })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 504 512 ` + accFbRef + ` ` + accFbUA + ` 60.001 "0.004, 0.002 : 0.010"`,
+		accessBase(func(v *accessView) { v.Status, v.RequestTime, v.UpstreamTime = 504, 60001000, 16000 })},
 	{"upstream list bare", FormatNginxCombinedUpstream, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 502 512 ` + fbRef + ` ` + fbUA + ` 0.020 0.004, 0.002 : 0.010`,
-		base(func(v *accessView) { v.Status, v.RequestTime, v.UpstreamTime = 502, 20000, 16000 })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 502 512 ` + accFbRef + ` ` + accFbUA + ` 0.020 0.004, 0.002 : 0.010`,
+		accessBase(func(v *accessView) { v.Status, v.RequestTime, v.UpstreamTime = 502, 20000, 16000 })},
 	{"static file never reached upstream", FormatNginxCombinedUpstream, "",
-		`203.0.113.7 - - ` + stamp + ` "GET /logo.png HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + ` 0.000 -`,
-		base(func(v *accessView) { v.Path, v.RequestTime, v.UpstreamTime = "/logo.png", 0, UpstreamNone })},
+		`203.0.113.7 - - ` + accStamp + ` "GET /logo.png HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + ` 0.000 -`,
+		accessBase(func(v *accessView) { v.Path, v.RequestTime, v.UpstreamTime = "/logo.png", 0, UpstreamNone })},
 	{"upstream dash quoted", FormatNginxCombinedUpstream, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 503 512 ` + fbRef + ` ` + fbUA + ` 0.000 "-"`,
-		base(func(v *accessView) { v.Status, v.RequestTime, v.UpstreamTime = 503, 0, UpstreamNone })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 503 512 ` + accFbRef + ` ` + accFbUA + ` 0.000 "-"`,
+		accessBase(func(v *accessView) { v.Status, v.RequestTime, v.UpstreamTime = 503, 0, UpstreamNone })},
 	{"first upstream refused, second answered", FormatNginxCombinedUpstream, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + ` 0.003 "-, 0.002"`,
-		base(func(v *accessView) { v.RequestTime, v.UpstreamTime = 3000, 2000 })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + ` 0.003 "-, 0.002"`,
+		accessBase(func(v *accessView) { v.RequestTime, v.UpstreamTime = 3000, 2000 })},
 
 	// nginx main.
 	{"behind a load balancer: xff list", FormatNginxMain, "",
-		`10.0.0.2 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + ` "203.0.113.7, 10.0.0.1"`,
-		base(func(v *accessView) { v.Remote, v.XFF = "10.0.0.2", "203.0.113.7, 10.0.0.1" })},
+		`10.0.0.2 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + ` "203.0.113.7, 10.0.0.1"`,
+		accessBase(func(v *accessView) { v.Remote, v.XFF = "10.0.0.2", "203.0.113.7, 10.0.0.1" })},
 	{"main with timings", FormatNginxMainUpstream, "",
-		`10.0.0.2 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + ` "-" 0.050 0.049`,
-		base(func(v *accessView) { v.Remote, v.RequestTime, v.UpstreamTime = "10.0.0.2", 50000, 49000 })},
+		`10.0.0.2 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + ` "-" 0.050 0.049`,
+		accessBase(func(v *accessView) { v.Remote, v.RequestTime, v.UpstreamTime = "10.0.0.2", 50000, 49000 })},
 
 	// Apache.
 	{"apache 408 with - request and - bytes", FormatApacheCommon, "",
-		`203.0.113.7 - - ` + stamp + ` "-" 408 -`,
-		base(func(v *accessView) {
+		`203.0.113.7 - - ` + accStamp + ` "-" 408 -`,
+		accessBase(func(v *accessView) {
 			v.TimeIsStart, v.Method, v.Path, v.Proto, v.Status, v.Bytes, v.Referer, v.UA = true, "", "", "", 408, 0, "", ""
 		})},
 	{"apache escapes quotes in the user agent", FormatApacheCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` "Mozilla/5.0 \"evil\" \\o/"`,
-		base(func(v *accessView) { v.TimeIsStart, v.UA = true, `Mozilla/5.0 "evil" \o/` })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` "Mozilla/5.0 \"evil\" \\o/"`,
+		accessBase(func(v *accessView) { v.TimeIsStart, v.UA = true, `Mozilla/5.0 "evil" \o/` })},
 	{"unescaped quote inside the user agent", FormatApacheCombined, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` "Mozilla "evil" bot"`,
-		base(func(v *accessView) { v.TimeIsStart, v.UA = true, `Mozilla "evil" bot` })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` "Mozilla "evil" bot"`,
+		accessBase(func(v *accessView) { v.TimeIsStart, v.UA = true, `Mozilla "evil" bot` })},
 	{"vhost first", FormatApacheVhostCombined, "",
-		`shop.example.com:443 203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA,
-		base(func(v *accessView) { v.TimeIsStart, v.Host = true, "shop.example.com" })},
+		`shop.example.com:443 203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA,
+		accessBase(func(v *accessView) { v.TimeIsStart, v.Host = true, "shop.example.com" })},
 	{"apache %D microseconds", FormatApacheCombinedD, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + ` 1234`,
-		base(func(v *accessView) { v.TimeIsStart, v.RequestTime = true, 1234 })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + ` 1234`,
+		accessBase(func(v *accessView) { v.TimeIsStart, v.RequestTime = true, 1234 })},
 	{"apache %T seconds", FormatApacheCombinedT, "",
-		`203.0.113.7 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA + ` 2`,
-		base(func(v *accessView) { v.TimeIsStart, v.RequestTime = true, 2000000 })},
+		`203.0.113.7 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA + ` 2`,
+		accessBase(func(v *accessView) { v.TimeIsStart, v.RequestTime = true, 2000000 })},
 	{"vhost with %D", FormatApacheVhostCombinedD, "",
 		`localhost:443 178.20.184.42 1j0vhgd jsmith [26/Jul/2023:00:01:26 -0700] "GET /secure/RapidBoard.jspa?rapidView=1295 HTTP/2.0" 200 17163 "-" "Mozilla/5.0" 116075`,
 		accessView{Time: "2023-07-26T07:01:26Z", TimeIsStart: true, Remote: "178.20.184.42", User: "jsmith",
@@ -189,12 +189,12 @@ var accessCases = []accessCase{
 	// JSON lines.
 	{"nginx escape=json", FormatJSON, "",
 		`{"time_local":"21/Oct/2024:11:00:01 +0200","remote_addr":"203.0.113.7","remote_user":"","request":"GET /blog?id=1 HTTP/1.1","status":"200","body_bytes_sent":"512","http_referer":"https://www.facebook.com/","http_user_agent":"say \"hi\" \u00e9","request_time":"0.004","upstream_response_time":"0.003, 0.001"}`,
-		base(func(v *accessView) {
+		accessBase(func(v *accessView) {
 			v.Path, v.Query, v.UA, v.RequestTime, v.UpstreamTime = "/blog", "id=1", `say "hi" é`, 4000, 4000
 		})},
 	{"nginx json with iso time and split request fields", FormatJSON, "",
 		`{"time_iso8601":"2024-10-21T11:00:01+02:00","remote_addr":"203.0.113.7","request_method":"POST","request_uri":"/register","server_protocol":"HTTP/2.0","status":201,"body_bytes_sent":0,"http_user_agent":"-","http_x_forwarded_for":"-","request_time":"0.120","upstream_response_time":"-"}`,
-		base(func(v *accessView) {
+		accessBase(func(v *accessView) {
 			v.Method, v.Path, v.Proto, v.Status, v.Bytes, v.Referer, v.UA, v.RequestTime, v.UpstreamTime = "POST", "/register", "HTTP/2.0", 201, 0, "", "", 120000, UpstreamNone
 		})},
 	{"caddy", FormatJSON, "",
@@ -211,18 +211,18 @@ var accessCases = []accessCase{
 	// Custom formats.
 	{"custom nginx format with iso time and host", FormatCustom,
 		`$host $remote_addr [$time_iso8601] "$request" $status $bytes_sent rt=$request_time urt="$upstream_response_time" "$http_user_agent"`,
-		`shop.example.com 203.0.113.7 [2024-10-21T11:00:01+02:00] "GET / HTTP/1.1" 200 512 rt=0.250 urt="0.249" ` + fbUA,
-		base(func(v *accessView) {
+		`shop.example.com 203.0.113.7 [2024-10-21T11:00:01+02:00] "GET / HTTP/1.1" 200 512 rt=0.250 urt="0.249" ` + accFbUA,
+		accessBase(func(v *accessView) {
 			v.Host, v.Referer, v.RequestTime, v.UpstreamTime = "shop.example.com", "", 250000, 249000
 		})},
 	{"custom nginx msec and unknown variables skipped", FormatCustom,
 		`log_format timed '$msec $remote_addr $connection "$request" $status $body_bytes_sent ' '$upstream_connect_time';`,
 		`1729501201.250 203.0.113.7 42 "GET / HTTP/1.1" 200 512 0.001`,
-		base(func(v *accessView) { v.Time, v.Referer, v.UA = "2024-10-21T09:00:01.25Z", "", "" })},
+		accessBase(func(v *accessView) { v.Time, v.Referer, v.UA = "2024-10-21T09:00:01.25Z", "", "" })},
 	{"custom apache LogFormat from a config line", FormatCustom,
 		`LogFormat "%a %l %u %t \"%m %U%q %H\" %>s %B %{ms}T \"%{X-Forwarded-For}i\"" proxied`,
-		`203.0.113.7 - - ` + stamp + ` "GET /cart?x=1 HTTP/1.1" 200 512 37 "198.51.100.1"`,
-		base(func(v *accessView) {
+		`203.0.113.7 - - ` + accStamp + ` "GET /cart?x=1 HTTP/1.1" 200 512 37 "198.51.100.1"`,
+		accessBase(func(v *accessView) {
 			v.TimeIsStart, v.Path, v.Query, v.Referer, v.UA, v.RequestTime, v.XFF = true, "/cart", "x=1", "", "", 37000, "198.51.100.1"
 		})},
 }
@@ -247,12 +247,12 @@ func TestAccessParse(t *testing.T) {
 			if err := p.Parse([]byte(c.line), &r); err != nil {
 				t.Fatalf("%s: Parse: %v", p.Name(), err)
 			}
-			if diff := cmp.Diff(c.want, viewOf(&r)); diff != "" {
+			if diff := cmp.Diff(c.want, accessViewOf(&r)); diff != "" {
 				t.Errorf("%s: (-want +got)\n%s", p.Name(), diff)
 			}
 			// The record is reset: a second parse of the same line into the
 			// same record gives the same result.
-			if err := p.Parse([]byte(c.line), &r); err != nil || viewOf(&r) != c.want {
+			if err := p.Parse([]byte(c.line), &r); err != nil || accessViewOf(&r) != c.want {
 				t.Errorf("second Parse differs: %v", err)
 			}
 		})
@@ -286,10 +286,10 @@ func TestAccessClone(t *testing.T) {
 		t.Fatalf("clone is %q/%v, want %q/%v", q.Name(), q.Format(), p.Name(), p.Format())
 	}
 	var a, b Access
-	if err := p.Parse([]byte(`1.2.3.4 - - `+stamp+` "GET / HTTP/1.1" 200 1 "-" "a \"one\""`), &a); err != nil {
+	if err := p.Parse([]byte(`1.2.3.4 - - `+accStamp+` "GET / HTTP/1.1" 200 1 "-" "a \"one\""`), &a); err != nil {
 		t.Fatal(err)
 	}
-	if err := q.Parse([]byte(`1.2.3.4 - - `+stamp+` "GET / HTTP/1.1" 200 1 "-" "b \"two\""`), &b); err != nil {
+	if err := q.Parse([]byte(`1.2.3.4 - - `+accStamp+` "GET / HTTP/1.1" 200 1 "-" "b \"two\""`), &b); err != nil {
 		t.Fatal(err)
 	}
 	if string(a.UA) != `a "one"` || string(b.UA) != `b "two"` {
@@ -305,16 +305,16 @@ func TestAccessErrors(t *testing.T) {
 		want   string
 	}{
 		{"status with a letter", FormatNginxCombined,
-			`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 2x0 512 "-" "-"`,
+			`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 2x0 512 "-" "-"`,
 			`bad status: bad status field, got "2x0"`},
 		{"status out of range", FormatNginxCombined,
-			`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 999 512 "-" "-"`,
+			`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 999 512 "-" "-"`,
 			`bad status: bad status field, got "999"`},
 		{"month that does not exist", FormatNginxCombined,
 			`1.2.3.4 - - [21/Foo/2024:11:00:01 +0200] "GET / HTTP/1.1" 200 512 "-" "-"`,
 			`bad timestamp: bad timestamp field, got "21/Foo/2024:11:00:01 +0200"`},
 		{"bytes not a number", FormatNginxCombined,
-			`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 200 12k "-" "-"`,
+			`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 200 12k "-" "-"`,
 			`bad bytes: bad bytes field, got "12k"`},
 		{"nginx error log line", FormatNginxCombined,
 			`2015/01/21 10:56:10 [error] 2833#0: *16336 open() "/var/www/site/cgi-bin/php4" failed`,
@@ -323,19 +323,19 @@ func TestAccessErrors(t *testing.T) {
 			`192.168.202.254 [20/Jul/2009:22:59:29 +0000] "GET / HTTP/1.0" 404 46210 "-" "gPXE/0.9.7"`,
 			`not an access line: expected " - " before the remote user, got " [20/Jul/2009:22:59:29 +0000] \"GET / HTTP/1.0\" 404 46210 \"-\" \"gP"…`},
 		{"cut after the status", FormatNginxCombined,
-			`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 200`,
+			`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 200`,
 			`truncated line: line ends before the status`},
 		{"request line without closing quote", FormatNginxCombined,
-			`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1 200 512`,
+			`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1 200 512`,
 			`bad request line: no closing quote after the request line`},
 		{"request time without decimal point", FormatNginxCombinedTimed,
-			`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 "-" "-" 1234`,
+			`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 "-" "-" 1234`,
 			`bad request time: bad request time field, got "1234"`},
 		{"upstream time garbage", FormatNginxCombinedUpstream,
-			`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 "-" "-" 0.001 "0.001 ; x"`,
+			`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 "-" "-" 0.001 "0.001 ; x"`,
 			`bad upstream time: bad upstream time field, got "0.001 ; x"`},
 		{"text glued after the last field", FormatNginxCombinedTimed,
-			`1.2.3.4 - - ` + stamp + ` "GET / HTTP/1.1" 200 512 "-" "-" 0.001"x"`,
+			`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 200 512 "-" "-" 0.001"x"`,
 			`bad request time: bad request time field, got "0.001\"x\""`},
 		{"empty line", FormatNginxCombined, "\r\n", `empty line`},
 		{"json: not an object", FormatJSON, `[1,2]`, `not an access line: expected a JSON object, got "[1,2]"`},

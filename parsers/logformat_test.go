@@ -31,7 +31,7 @@ func TestCompileLogFormatErrors(t *testing.T) {
 // TestCompileLogFormatEquivalence: a user's spelling of a built-in format
 // parses like the built-in, whatever the syntax it comes in.
 func TestCompileLogFormatEquivalence(t *testing.T) {
-	line := []byte(`203.0.113.7 - bob ` + stamp + ` "GET /a?b=1 HTTP/1.1" 200 512 ` + fbRef + ` ` + fbUA)
+	line := []byte(`203.0.113.7 - bob ` + accStamp + ` "GET /a?b=1 HTTP/1.1" 200 512 ` + accFbRef + ` ` + accFbUA)
 	var want Access
 	if err := NewAccessParser(FormatNginxCombined).Parse(line, &want); err != nil {
 		t.Fatal(err)
@@ -55,8 +55,8 @@ func TestCompileLogFormatEquivalence(t *testing.T) {
 		if err := p.Parse(line, &got); err != nil {
 			t.Fatalf("%q: %v", spec, err)
 		}
-		if viewOf(&got) != viewOf(&want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", spec, viewOf(&got), viewOf(&want))
+		if accessViewOf(&got) != accessViewOf(&want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", spec, accessViewOf(&got), accessViewOf(&want))
 		}
 	}
 	// Apache's spelling, escaped quotes and all, sets TimeIsStart.
@@ -68,10 +68,10 @@ func TestCompileLogFormatEquivalence(t *testing.T) {
 	if err := p.Parse(line, &got); err != nil {
 		t.Fatal(err)
 	}
-	wantApache := viewOf(&want)
+	wantApache := accessViewOf(&want)
 	wantApache.TimeIsStart = true
-	if viewOf(&got) != wantApache {
-		t.Errorf("apache spelling:\n got %+v\nwant %+v", viewOf(&got), wantApache)
+	if accessViewOf(&got) != wantApache {
+		t.Errorf("apache spelling:\n got %+v\nwant %+v", accessViewOf(&got), wantApache)
 	}
 }
 
