@@ -1,7 +1,10 @@
 package parsers
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -67,6 +70,43 @@ func TestSniffAccessUnrecognized(t *testing.T) {
 		}
 		if !strings.HasPrefix(err.Error(), "sniff access format: ") {
 			t.Errorf("%s: error %q lacks context", name, err)
+		}
+	}
+}
+
+// TestAccessTestdata sniffs each sample of testdata/access (see its README)
+// and requires every line to parse.
+func TestAccessTestdata(t *testing.T) {
+	tests := map[string]string{
+		"nginx_combined.log":          "nginx combined",
+		"nginx_upstream.log":          "nginx combined + request_time + upstream_time",
+		"nginx_main.log":              "nginx main",
+		"apache_combined.log":         "apache combined",
+		"apache_vhost_combined_D.log": "apache vhost_combined + %D",
+		"apache_common.log":           "apache common",
+		"nginx_json.log":              "json lines",
+		"caddy.log":                   "json lines",
+		"traefik.log":                 "json lines",
+	}
+	for file, want := range tests {
+		data, err := os.ReadFile(filepath.Join("testdata", "access", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+		p, err := SniffAccess(lines)
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		if p.Name() != want {
+			t.Errorf("%s: sniffed %q, want %q", file, p.Name(), want)
+		}
+		var r Access
+		for i, l := range lines {
+			if err := p.Parse(l, &r); err != nil {
+				t.Errorf("%s:%d: %v", file, i+1, err)
+			}
 		}
 	}
 }

@@ -250,6 +250,14 @@ func (p *AccessParser) jsonField(ctx jsonCtx, key, v []byte, str bool, line []by
 		}
 		return nil
 	}
+	if str && len(v) == 0 {
+		// nginx escape=json writes an unset variable as "": an upstream
+		// never used, or a field with nothing to say.
+		if string(key) == "upstream_response_time" {
+			r.UpstreamTime = UpstreamNone
+		}
+		return nil
+	}
 	switch string(key) {
 	case "time_local":
 		return p.jsonTime(v, fieldTimeCLF, 2, r, st)
