@@ -101,6 +101,11 @@ func classifyMySQL(msg []byte, code int64, entrypoint bool) mysqlClass {
 		c.typ = MySQLStarting
 		i := mysqlIndex(msg, "starting as process ") + len("starting as process ")
 		c.pid, _ = myUint(msg[i:])
+	case mysqlHasPrefix(msg, "Starting MariaDB") && mysqlContains(msg, " as process "):
+		// MariaDB 10.10+: "Starting MariaDB 11.4.4-MariaDB source revision … as process 1"
+		c.typ = MySQLStarting
+		i := mysqlIndex(msg, " as process ") + len(" as process ")
+		c.pid, _ = myUint(msg[i:])
 	case mysqlHasPrefix(msg, "mysqld started"), mysqlHasPrefix(msg, "mysqld restarted"):
 		c.typ = MySQLStarting // mysqld_safe: no pid
 	case mysqlContains(msg, "Normal shutdown"), mysqlContains(msg, "Received SHUTDOWN from user"):
