@@ -53,17 +53,20 @@ func (p *AccessParser) match(line []byte, r *Access) error {
 			}
 			v = line[pos+1 : end]
 			pos = end + 1
+		} else if s.field == fieldUpstream {
+			// A bare list "0.004, 0.002 : 0.010" holds spaces: it ends
+			// where its grammar does, not at the next space.
+			end := scanUpstream(line, pos)
+			v = line[pos:end]
+			pos = end
 		} else if s.stop == 0 {
-			if s.field == fieldUpstream {
-				end := scanUpstream(line, pos)
-				v = line[pos:end]
-				pos = end
-			} else {
-				v = line[pos:]
-				pos = len(line)
-			}
+			v = line[pos:]
+			pos = len(line)
 		} else {
 			j := bytes.IndexByte(line[pos:], s.stop)
+			if j >= 0 && s.stop == ' ' {
+				j = stampSpace(line, pos, j, s.field)
+			}
 			if j < 0 {
 				if !s.last {
 					return p.truncated(i, line)
@@ -81,6 +84,28 @@ func (p *AccessParser) match(line []byte, r *Access) error {
 		return &LineError{Reason: reasonMalformed, Detail: "unexpected text after the last field, got " + quoteDetail(line[pos:])}
 	}
 	return nil
+}
+
+// stampSpace extends a bare timestamp field cut at its first space (at
+// pos+j) over the space inside the stamp: CLF's " +0200" zone and ISO's
+// "2024-10-21 09:00:01" date-time separator. Other fields keep j; a stamp
+// whose second part runs to the end of the line returns -1 (no stop found).
+func stampSpace(line []byte, pos, j int, f accessField) int {
+	var inside bool
+	switch f {
+	case fieldTimeCLF:
+		inside = pos+j+1 < len(line) && (line[pos+j+1] == '+' || line[pos+j+1] == '-')
+	case fieldTimeISO:
+		inside = j == 10 && pos+j+1 < len(line) && line[pos+j+1] >= '0' && line[pos+j+1] <= '9'
+	}
+	if !inside {
+		return j
+	}
+	k := bytes.IndexByte(line[pos+j+1:], ' ')
+	if k < 0 {
+		return -1
+	}
+	return j + 1 + k
 }
 
 // closeQuote returns the index of the '"' closing a quoted field that starts

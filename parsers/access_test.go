@@ -219,6 +219,16 @@ var accessCases = []accessCase{
 		`log_format timed '$msec $remote_addr $connection "$request" $status $body_bytes_sent ' '$upstream_connect_time';`,
 		`1729501201.250 203.0.113.7 42 "GET / HTTP/1.1" 200 512 0.001`,
 		accessBase(func(v *accessView) { v.Time, v.Referer, v.UA = "2024-10-21T09:00:01.25Z", "", "" })},
+	{"custom nginx format with bare stamps and a bare upstream list mid-line", FormatCustom,
+		`$time_local $remote_addr $upstream_response_time $request_time "$request" $status`,
+		`21/Oct/2024:11:00:01 +0200 203.0.113.7 0.004, 0.002 : 0.010 0.020 "GET / HTTP/1.1" 200`,
+		accessBase(func(v *accessView) {
+			v.Bytes, v.Referer, v.UA, v.RequestTime, v.UpstreamTime = 0, "", "", 20000, 16000
+		})},
+	{"custom format with an iso stamp holding a space", FormatCustom,
+		`$time_iso8601 $remote_addr "$request" $status`,
+		`2024-10-21 09:00:01 203.0.113.7 "GET / HTTP/1.1" 200`,
+		accessBase(func(v *accessView) { v.Bytes, v.Referer, v.UA = 0, "", "" })},
 	{"custom apache LogFormat from a config line", FormatCustom,
 		`LogFormat "%a %l %u %t \"%m %U%q %H\" %>s %B %{ms}T \"%{X-Forwarded-For}i\"" proxied`,
 		`203.0.113.7 - - ` + accStamp + ` "GET /cart?x=1 HTTP/1.1" 200 512 37 "198.51.100.1"`,
