@@ -139,7 +139,9 @@ func compileSpec(spec string) (*program, error) {
 		return nil, err
 	}
 	prog.apache = apache
-	prog.timeIsStart = apache
+	// Apache's %t is the time the request was received; %{end:…}t asks for
+	// the time the response was finished, like nginx's.
+	prog.timeIsStart = apache && !strings.Contains(s, "%{end:")
 	return prog, nil
 }
 

@@ -88,3 +88,25 @@ func TestIsApacheSpec(t *testing.T) {
 		}
 	}
 }
+
+func TestCompileLogFormatTimeIsStart(t *testing.T) {
+	line := []byte(`203.0.113.7 [21/Oct/2024:11:00:01 +0200] 200`)
+	for spec, want := range map[string]bool{
+		`%h %t %>s`: true,
+		`%h [%{begin:%d/%b/%Y:%H:%M:%S %z}t] %>s`: true,
+		`%h [%{end:%d/%b/%Y:%H:%M:%S %z}t] %>s`:   false,
+		`$remote_addr [$time_local] $status`:      false,
+	} {
+		p, err := CompileLogFormat(spec)
+		if err != nil {
+			t.Fatalf("%q: %v", spec, err)
+		}
+		var r Access
+		if err := p.Parse(line, &r); err != nil {
+			t.Fatalf("%q: %v", spec, err)
+		}
+		if r.TimeIsStart != want || r.Status != 200 || r.Time != 1729501201e9 {
+			t.Errorf("%q: TimeIsStart %v, status %d, time %d; want %v, 200, 1729501201e9", spec, r.TimeIsStart, r.Status, r.Time, want)
+		}
+	}
+}
