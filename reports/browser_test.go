@@ -3,6 +3,8 @@ package reports
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/postmortem/postmortem/analyzer"
 )
 
 // requireReal makes a missing Chromium or ECharts a failure instead of a
@@ -49,11 +53,13 @@ type chartState struct {
 	Inked  int    `json:"inked"` // non-transparent pixels sampled on the canvas
 }
 
-// TestBrowser opens the HTML report in real headless Chromium with no
-// network and checks that every chart drew, that the page logged no error,
-// and that the </script> payload from the logs stayed text.
+// TestBrowser opens HTML reports in real headless Chromium with no network
+// and checks that every chart drew, that the page logged no error, that the
+// payloads from the logs stayed text (also in chart tooltips), and that
+// zooming one chart moves the others.
 //
-// Set POSTMORTEM_SCREENSHOT=/tmp/report.png to keep the screenshot.
+// Set POSTMORTEM_SCREENSHOT=/tmp/report.png to keep the screenshot of the
+// rich report (the quiet one goes next to it as report-quiet.png).
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
@@ -67,15 +73,6 @@ func TestBrowser(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	path := filepath.Join(dir, "report.html")
-	var buf bytes.Buffer
-	if err := WriteHTML(&buf, richReport(), Options{Generated: generated}); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(bin),
 		chromedp.Flag("headless", true),
@@ -94,64 +91,165 @@ func TestBrowser(t *testing.T) {
 		chromedp.WindowSize(1280, 1000),
 	)
 	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
+	browser, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, bound to ctx
+	if err := chromedp.Do(browser); err != nil { // starts the browser, bound to this context
 		if requireReal() {
 			t.Fatalf("start chromium %s: %v", bin, err)
 		}
 		t.Skipf("chromium %s does not start: %v", bin, err)
 	}
 
-	var (
-		mu       sync.Mutex
-		messages []chromedp.ConsoleMessage
-		dialogs  []string
-		done     = make(chan struct{})
-	)
-	const marker = "postmortem-browser-test-done"
-	console := chromedp.Console(ctx)
+	t.Run("rich", func(t *testing.T) {
+		p := openReport(t, browser, dir, "rich", richReport())
+		p.wantCharts(t, chartRPS, chartLatency, chartInFlight, chartReferrers, chartEvents)
+		p.notPwned(t)
+		if t.Failed() {
+			p.finish(t, "")
+			return
+		}
+
+		// Payloads in log text show as text, at least in the user agent,
+		// path, referrer, timeline and skipped-line sample.
+		if n := p.eval(t, "document.body.innerText.split("+jsString(xss)+").length - 1"); n.(float64) < 5 {
+			t.Errorf("the payload is visible as text %v times, want at least 5", n)
+		}
+		// A tooltip of the referrer chart lists the hostile series name
+		// (ECharts puts tooltips in the DOM with innerHTML): it must be
+		// text there too, and no <img> may appear.
+		p.eval(t, `(() => {
+			const c = echarts.getInstanceByDom(document.getElementById("referrers"));
+			c.dispatchAction({type: "showTip", seriesIndex: 2, dataIndex: 200});
+			return true;
+		})()`)
+		if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](
+			`document.getElementById("referrers").innerText.includes("window.pmPwned")`,
+			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Errorf("the referrer tooltip does not show the series name as text: %v", err)
+		}
+		if n := p.eval(t, `document.querySelectorAll("img").length`); n.(float64) != 0 {
+			t.Errorf("%v <img> elements in the page: a payload became markup", n)
+		}
+		// Zooming the requests chart zooms the connected time charts.
+		zoom := p.eval(t, `(() => {
+			const get = id => echarts.getInstanceByDom(document.getElementById(id));
+			get("rps").dispatchAction({type: "dataZoom", start: 25, end: 75});
+			const z = get("latency").getOption().dataZoom[0];
+			return [z.start, z.end];
+		})()`)
+		if got, ok := zoom.([]any); !ok || len(got) != 2 || got[0] != 25.0 || got[1] != 75.0 {
+			t.Errorf("latency chart zoom after zooming rps = %v, want [25 75]", zoom)
+		}
+		p.finish(t, os.Getenv("POSTMORTEM_SCREENSHOT"))
+	})
+
+	t.Run("quiet", func(t *testing.T) {
+		p := openReport(t, browser, dir, "quiet", quietReport())
+		p.wantCharts(t, chartRPS)
+		text := p.eval(t, "document.body.innerText").(string)
+		for _, want := range []string{"No incident: the site behaved normally in these logs.", "The access log has no request time"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("quiet page lacks %q", want)
+			}
+		}
+		shot := ""
+		if s := os.Getenv("POSTMORTEM_SCREENSHOT"); s != "" {
+			shot = strings.TrimSuffix(s, ".png") + "-quiet.png"
+		}
+		p.finish(t, shot)
+	})
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// reportPage is one report open in its own tab, with what it logged.
+type reportPage struct {
+	ctx      context.Context
+	dir      string
+	name     string
+	mu       sync.Mutex
+	messages []chromedp.ConsoleMessage
+	dialogs  []string
+	done     chan struct{}
+}
+
+const consoleMarker = "postmortem-browser-test-done"
+
+// openReport writes r as HTML with the embedded ECharts, opens it in a new
+// tab and waits until the page has loaded.
+func openReport(t *testing.T, browser context.Context, dir, name string, r *analyzer.Report) *reportPage {
+	t.Helper()
+	path := filepath.Join(dir, name+".html")
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r, Options{Generated: generated}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab, cancelTab := chromedp.NewContext(browser)
+	t.Cleanup(cancelTab)
+	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
+	t.Cleanup(cancel)
+	p := &reportPage{ctx: ctx, dir: dir, name: name, done: make(chan struct{})}
+
+	console := chromedp.Console(tab)
 	go func() {
 		for m, err := range console {
 			if err != nil {
 				return
 			}
-			if m.Type == chromedp.ConsoleLog && m.Text == marker {
-				close(done)
+			if m.Type == chromedp.ConsoleLog && m.Text == consoleMarker {
+				close(p.done)
 				return
 			}
-			mu.Lock()
-			messages = append(messages, m)
-			mu.Unlock()
+			p.mu.Lock()
+			p.messages = append(p.messages, m)
+			p.mu.Unlock()
 		}
 	}()
-	opened := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	opened := chromedp.Events(tab, page.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range opened {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			dialogs = append(dialogs, string(ev.Type)+": "+ev.Message)
-			mu.Unlock()
+			p.mu.Lock()
+			p.dialogs = append(p.dialogs, string(ev.Type)+": "+ev.Message)
+			p.mu.Unlock()
 			// An open dialog blocks the page; dismiss it so the test ends.
-			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			_, _ = chromedp.Call(tab, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
 		}
 	}()
-
-	runCtx, cancelRun := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelRun()
-	if err := chromedp.Do(runCtx, chromedp.Navigate("file://"+path)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+path)); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
-	ids := []string{chartRPS, chartLatency, chartInFlight, chartReferrers, chartEvents}
-	if _, err := chromedp.Run(runCtx, chromedp.Poll[bool](
-		`document.querySelectorAll("figure.chart canvas").length >= 5`,
-		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("charts did not draw within 20 s: %v", err)
-	}
+	return p
+}
 
-	states, err := chromedp.Run(runCtx, chromedp.Evaluate[[]chartState](`(() => {
+func (p *reportPage) eval(t *testing.T, js string) any {
+	t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[any](js))
+	if err != nil {
+		t.Fatalf("evaluate %.60q: %v", js, err)
+	}
+	return v
+}
+
+// wantCharts checks that exactly the charts ids are in the page, each with
+// a canvas of non-zero size with something drawn on it.
+func (p *reportPage) wantCharts(t *testing.T, ids ...string) {
+	t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](
+		fmt.Sprintf(`document.querySelectorAll("figure.chart canvas").length >= %d`, len(ids)),
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Errorf("charts did not draw within 20 s: %v", err) // the details follow
+	}
+	states, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]chartState](`(() => {
 		const out = [];
 		for (const el of document.querySelectorAll("figure.chart div[id]")) {
 			const cs = el.querySelectorAll("canvas");
@@ -186,51 +284,46 @@ func TestBrowser(t *testing.T) {
 	if len(states) != len(ids) {
 		t.Errorf("page has %d chart containers, want %d: %+v", len(states), len(ids), states)
 	}
+}
 
-	pwned, err := chromedp.Run(runCtx, chromedp.Evaluate[bool](`typeof window.pmPwned !== "undefined"`))
-	if err != nil {
-		t.Fatal(err)
+// notPwned checks that no payload from the logs ran as script.
+func (p *reportPage) notPwned(t *testing.T) {
+	t.Helper()
+	if pwned := p.eval(t, `typeof window.pmPwned !== "undefined"`); pwned != false {
+		t.Error("an injected script ran: window.pmPwned is set")
 	}
-	if pwned {
-		t.Error("the injected script ran: window.pmPwned is set")
-	}
-	visible, err := chromedp.Run(runCtx, chromedp.Evaluate[int](
-		`document.body.innerText.split(`+"`"+xss+"`"+`).length - 1`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if visible < 5 {
-		t.Errorf("the payload is visible as text %d times, want at least 5 (user agent, path, referrer, timeline, skipped line)", visible)
-	}
+}
 
-	shot, err := chromedp.Run(runCtx, chromedp.FullScreenshot(100))
+// finish takes a screenshot (kept at keep when set) and checks that the
+// page ran no injected script, opened no dialog and logged no error.
+func (p *reportPage) finish(t *testing.T, keep string) {
+	t.Helper()
+	p.notPwned(t)
+	shot, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	if !bytes.HasPrefix(shot, []byte("\x89PNG")) || len(shot) < 50_000 {
+	if !bytes.HasPrefix(shot, []byte("\x89PNG")) || len(shot) < 20_000 {
 		t.Errorf("screenshot is not a plausible PNG (%d bytes)", len(shot))
 	}
-	shotPath := filepath.Join(dir, "report.png")
-	if p := os.Getenv("POSTMORTEM_SCREENSHOT"); p != "" {
-		shotPath = p
+	if keep == "" {
+		keep = filepath.Join(p.dir, p.name+".png")
 	}
-	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
+	if err := os.WriteFile(keep, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
 
 	// The marker goes through the same console stream after everything the
 	// page logged so far, so once it arrives every earlier message is in.
-	if _, err := chromedp.Run(runCtx, chromedp.Evaluate[any](`console.log("`+marker+`")`)); err != nil {
-		t.Fatal(err)
-	}
+	p.eval(t, `console.log("`+consoleMarker+`")`)
 	select {
-	case <-done:
-	case <-runCtx.Done():
+	case <-p.done:
+	case <-p.ctx.Done():
 		t.Fatal("console marker never arrived")
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, m := range messages {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.messages {
 		switch m.Type {
 		case chromedp.ConsoleError, chromedp.ConsoleException, "assert":
 			t.Errorf("page logged %s at %s:%d", m, m.URL, m.Line)
@@ -238,7 +331,7 @@ func TestBrowser(t *testing.T) {
 			t.Logf("console: %s", m)
 		}
 	}
-	if len(dialogs) > 0 {
-		t.Errorf("the page opened dialogs: %s", strings.Join(dialogs, "; "))
+	if len(p.dialogs) > 0 {
+		t.Errorf("the page opened dialogs: %s", strings.Join(p.dialogs, "; "))
 	}
 }

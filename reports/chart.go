@@ -52,31 +52,92 @@ var phaseColors = map[string]string{
 	"recovery":   "rgba(59,156,90,0.12)",
 }
 
-// axis maps report instants to category indexes of the series' x axis.
+// maxChartPoints bounds the points per series in the page: beyond it the
+// series' buckets are merged k at a time for drawing, so a long window
+// still gives a page of a few megabytes at most that a browser draws fast.
+const maxChartPoints = 2400
+
+// axis maps report instants to category indexes of the charts' x axis and
+// merges buckets when the series are longer than maxChartPoints.
 type axis struct {
 	start  time.Time
-	bucket time.Duration
-	n      int
+	bucket time.Duration // width of one drawn point
+	k      int           // report buckets per drawn point
+	n      int           // drawn points
 	labels []string
 }
 
 func newAxis(s *analyzer.Series, tf timeFmt) axis {
-	n := len(s.S2xx)
 	b := time.Duration(s.BucketS * float64(time.Second))
 	if b <= 0 {
 		b = time.Second
 	}
-	a := axis{start: s.Start, bucket: b, n: n, labels: make([]string, n)}
+	n0 := len(s.S2xx)
+	k := max(1, (n0+maxChartPoints-1)/maxChartPoints)
+	a := axis{start: s.Start, bucket: b * time.Duration(k), k: k, n: (n0 + k - 1) / k}
+	a.labels = make([]string, a.n)
 	for i := range a.labels {
-		a.labels[i] = tf.axis(s.Start.Add(time.Duration(i) * b))
+		a.labels[i] = tf.axis(s.Start.Add(time.Duration(i) * a.bucket))
 	}
 	return a
 }
 
-// index is the bucket holding t, clamped to the axis.
+// index is the drawn point holding t, clamped to the axis.
 func (a axis) index(t time.Time) int {
 	i := int(t.Sub(a.start) / a.bucket)
 	return max(0, min(i, a.n-1))
+}
+
+// merge reduces v to one value per drawn point with f over each group of
+// k buckets (the identity when k is 1). Missing values count as zero.
+func (a axis) merge(v []float64, f func(group []float64) float64) []float64 {
+	if a.k == 1 && len(v) == a.n {
+		return v
+	}
+	out := make([]float64, a.n)
+	for i := range out {
+		lo, hi := min(i*a.k, len(v)), min((i+1)*a.k, len(v))
+		if lo < hi {
+			out[i] = f(v[lo:hi])
+		}
+	}
+	return out
+}
+
+// Reducers for merged buckets: rates are averaged, counts summed, and
+// response times and in-flight requests keep their worst value.
+func meanOf(g []float64) float64 {
+	var s float64
+	for _, x := range g {
+		s += x
+	}
+	return s / float64(len(g))
+}
+
+func sumOf(g []float64) float64 {
+	var s float64
+	for _, x := range g {
+		s += x
+	}
+	return s
+}
+
+func maxOf(g []float64) float64 {
+	m := g[0]
+	for _, x := range g[1:] {
+		m = max(m, x)
+	}
+	return m
+}
+
+// resolution says what one drawn point is, for the chart captions.
+func (a axis) resolution(bucketS float64) string {
+	w := fmtDuration(a.bucket.Seconds())
+	if a.k == 1 {
+		return "One point per " + w + "."
+	}
+	return "One point per " + w + " (the report's " + fmtDuration(bucketS) +
+		" buckets merged for drawing: rates averaged, response times and requests in flight at their highest, events summed)."
 }
 
 // buildCharts renders every chart the report has data for. Each chart is
@@ -103,10 +164,10 @@ func buildCharts(v *view, r *analyzer.Report, tf timeFmt) error {
 		return cv
 	}
 	v.RPSChart = build(chartRPS, true, "", func() chartRenderer { return rpsChart(r, ax) })
-	v.LatChart = build(chartLatency, r.Traffic.HasLatency && len(s.P50Ms) == ax.n,
+	v.LatChart = build(chartLatency, r.Traffic.HasLatency && len(s.P50Ms) == len(s.S2xx),
 		"The access log has no request time ($request_time or %D), so response times are unknown.",
 		func() chartRenderer { return latencyChart(s, ax) })
-	v.FlightChart = build(chartInFlight, len(s.InFlight) == ax.n,
+	v.FlightChart = build(chartInFlight, len(s.InFlight) == len(s.S2xx) && anyNonZero(s.InFlight),
 		"No in-flight series: the access log has no request time.",
 		func() chartRenderer { return inFlightChart(s, ax) })
 	v.RefChart = build(chartReferrers, len(s.Referrers) > 0,
@@ -117,6 +178,9 @@ func buildCharts(v *view, r *analyzer.Report, tf timeFmt) error {
 		"No PHP-FPM, MySQL, nginx error or kernel events in the logs.",
 		func() chartRenderer { return eventChart(s, ax) })
 	v.Charts = []chartView{v.RPSChart, v.LatChart, v.FlightChart, v.RefChart, v.EventChart}
+	if ax.n > 0 {
+		v.Resolution = ax.resolution(s.BucketS)
+	}
 	return err
 }
 
@@ -311,10 +375,10 @@ func rpsChart(r *analyzer.Report, ax axis) chartRenderer {
 				LineStyle: &opts.LineStyle{Color: "#333", Type: "dashed", Width: 1},
 			}))
 	}
-	c.AddSeries("2xx", lineData(s.S2xx, ax.n), first...)
-	c.AddSeries("3xx", lineData(s.S3xx, ax.n), lineOpts("status", true, col3xx)...)
-	c.AddSeries("4xx", lineData(s.S4xx, ax.n), lineOpts("status", true, col4xx)...)
-	c.AddSeries("5xx", lineData(s.S5xx, ax.n), lineOpts("status", true, col5xx)...)
+	c.AddSeries("2xx", lineData(ax.merge(s.S2xx, meanOf), ax.n), first...)
+	c.AddSeries("3xx", lineData(ax.merge(s.S3xx, meanOf), ax.n), lineOpts("status", true, col3xx)...)
+	c.AddSeries("4xx", lineData(ax.merge(s.S4xx, meanOf), ax.n), lineOpts("status", true, col4xx)...)
+	c.AddSeries("5xx", lineData(ax.merge(s.S5xx, meanOf), ax.n), lineOpts("status", true, col5xx)...)
 	return c
 }
 
@@ -322,9 +386,9 @@ func latencyChart(s *analyzer.Series, ax axis) chartRenderer {
 	c := charts.NewLine()
 	c.SetGlobalOptions(common(chartLatency, "280px", "ms", ax, false)...)
 	c.SetXAxis(ax.labels)
-	c.AddSeries("p50", lineData(s.P50Ms, ax.n), lineOpts("", false, "#5b8def")...)
-	c.AddSeries("p95", lineData(s.P95Ms, ax.n), lineOpts("", false, "#e3a21a")...)
-	c.AddSeries("p99", lineData(s.P99Ms, ax.n), lineOpts("", false, "#d9453b")...)
+	c.AddSeries("p50", lineData(ax.merge(s.P50Ms, maxOf), ax.n), lineOpts("", false, "#5b8def")...)
+	c.AddSeries("p95", lineData(ax.merge(s.P95Ms, maxOf), ax.n), lineOpts("", false, "#e3a21a")...)
+	c.AddSeries("p99", lineData(ax.merge(s.P99Ms, maxOf), ax.n), lineOpts("", false, "#d9453b")...)
 	return c
 }
 
@@ -342,7 +406,7 @@ func inFlightChart(s *analyzer.Series, ax axis) chartRenderer {
 				LineStyle: &opts.LineStyle{Color: col5xx, Type: "dashed", Width: 1.5},
 			}))
 	}
-	c.AddSeries("in flight", lineData(s.InFlight, ax.n), o...)
+	c.AddSeries("in flight", lineData(ax.merge(s.InFlight, maxOf), ax.n), o...)
 	return c
 }
 
@@ -354,7 +418,7 @@ func referrerChart(s *analyzer.Series, ax axis) chartRenderer {
 	c.SetGlobalOptions(common(chartReferrers, "280px", "req/s", ax, false)...)
 	c.SetXAxis(ax.labels)
 	for i, ns := range s.Referrers {
-		c.AddSeries(label(ns.Name), lineData(ns.Values, ax.n), lineOpts("ref", true, referrerPalette[i%len(referrerPalette)])...)
+		c.AddSeries(label(ns.Name), lineData(ax.merge(ns.Values, meanOf), ax.n), lineOpts("ref", true, referrerPalette[i%len(referrerPalette)])...)
 	}
 	return c
 }
@@ -375,7 +439,7 @@ func eventChart(s *analyzer.Series, ax axis) chartRenderer {
 		if !anyNonZero(e.v) {
 			continue
 		}
-		c.AddSeries(e.name, barData(e.v, ax.n),
+		c.AddSeries(e.name, barData(ax.merge(e.v, sumOf), ax.n),
 			charts.WithBarChartOpts(opts.BarChart{Stack: "events"}),
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: e.color}))
 	}

@@ -12,6 +12,10 @@ import (
 // that window.pmPwned stays undefined and no dialog opens.
 const xss = `</script><script>window.pmPwned=true;alert(1)</script>`
 
+// xssImg runs script where a renderer sets innerHTML (a chart tooltip, for
+// instance), which a <script> element would not.
+const xssImg = `<img src=x onerror="window.pmPwned=true">`
+
 // t0 is the start of the synthetic logs.
 var t0 = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 
@@ -80,7 +84,7 @@ func richReport() *analyzer.Report {
 	s.Referrers = []analyzer.NamedSeries{
 		{Name: "Facebook", Values: fb},
 		{Name: "Google", Values: goog},
-		{Name: "evil " + xss + " __f__ \u2028", Values: evil},
+		{Name: "evil " + xss + xssImg + " __f__ \u2028", Values: evil},
 	}
 
 	limit := int64(50)
@@ -135,7 +139,7 @@ func richReport() *analyzer.Report {
 				TopClients: []analyzer.Share{{Key: "203.0.113.7", Requests: 900, Share: 0.011, BaselineShare: 0.002, Lift: 5.5}},
 				UserAgentClasses: []analyzer.Share{
 					{Key: "in-app Facebook", Requests: 47000, Share: 0.56, BaselineShare: 0.01, Lift: 56},
-					{Key: "Mozilla/5.0 " + xss, Requests: 40, Share: 0.0005, BaselineShare: 0.0001, Lift: 5},
+					{Key: "Mozilla/5.0 " + xss + xssImg, Requests: 40, Share: 0.0005, BaselineShare: 0.0001, Lift: 5},
 				},
 			},
 			Saturation: []analyzer.Saturation{

@@ -110,7 +110,7 @@ func TestHTMLEscapesLogText(t *testing.T) {
 	if err := json.Unmarshal([]byte(m[1]), &opt); err != nil {
 		t.Fatalf("referrers option is not JSON: %v", err)
 	}
-	want := label("evil " + xss + " __f__ \u2028")
+	want := label("evil " + xss + xssImg + " __f__ \u2028")
 	if len(opt.Series) != 3 || opt.Series[2].Name != want {
 		t.Errorf("series names = %+v, want the third to be %q", opt.Series, want)
 	}
@@ -134,7 +134,7 @@ func TestHTMLSections(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Outage from 09:46:10 to 10:22:30 (36 min 20 s), caused by a surge of visitors following links shared on social media.",
-		"42,600 requests failed (39% of requests) and 11,210 clients got at least one error.",
+		"A Facebook post sent about 20 times the usual number of visitors to the blog",
 		"62% of requests came from Facebook links, against 0.4% before.",
 		"The PHP-FPM restart at 10:00 cleared the queue for 5 min",
 		"relapsed after 5 min (at 10:05:00)",
@@ -151,6 +151,30 @@ func TestHTMLSections(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+}
+
+// Without the analyzer's summary text the page phrases the numbers itself,
+// and the restart verdicts get their own list.
+func TestHTMLSummaryWithoutAnalyzerText(t *testing.T) {
+	r := richReport()
+	r.Incidents[0].Summary = ""
+	page := html.UnescapeString(renderHTML(t, r, Options{CDN: true}))
+	for _, want := range []string{
+		"Between 09:46:10 and 10:22:30 (36 min 20 s), 42,600 requests failed (39% of requests) and 11,210 clients got at least one error.",
+		"At the peak (09:57:10) visitors sent 399 requests per second, 19.5 times the normal 20.4.",
+		"The server ran out of PHP workers (php-fpm) and web server connections (nginx).",
+		"<h3>What the restarts did</h3>",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	// With it, a verdict the summary already tells is not repeated.
+	r.Incidents[0].Summary = "Something happened. " + r.Restarts[0].Verdict + " " + r.Restarts[1].Verdict
+	page = html.UnescapeString(renderHTML(t, r, Options{CDN: true}))
+	if strings.Contains(page, "What the restarts did") {
+		t.Error("restart verdicts repeated after a summary that tells them")
 	}
 }
 

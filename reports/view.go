@@ -37,6 +37,7 @@ type view struct {
 	FlightChart chartView
 	RefChart    chartView
 	EventChart  chartView
+	Resolution  string // "One point per 10 s."
 	SlowQueries []queryView
 	Saturated   bool // some incident has a saturated resource
 
@@ -446,8 +447,11 @@ func summarize(v *view, r *analyzer.Report, tf timeFmt) {
 			fmt.Fprintf(&b, "%s: ", iv.Name)
 		}
 		if in.Summary != "" {
+			// The analyzer's own account comes first and alone: the key
+			// figures above already give its numbers.
 			b.WriteString(strings.TrimSpace(in.Summary))
-			b.WriteString(" ")
+			v.Summary = append(v.Summary, b.String())
+			continue
 		}
 		im := in.Impact
 		if in.End != nil {
@@ -471,11 +475,14 @@ func summarize(v *view, r *analyzer.Report, tf timeFmt) {
 		}
 		v.Summary = append(v.Summary, b.String())
 	}
-	v.Why = in.Trigger.Evidence
+	v.Why = printables(in.Trigger.Evidence)
 	for _, rs := range v.Restarts {
-		if rs.Verdict != "" {
+		switch {
+		case rs.Verdict != "" && inSummaries(r.Incidents, rs.Verdict):
+			// Already told in the summary paragraph.
+		case rs.Verdict != "":
 			v.Held = append(v.Held, rs.Verdict)
-		} else {
+		default:
 			v.Held = append(v.Held, fmt.Sprintf("%s %s restart at %s: %s.", rs.Service, rs.Kind, rs.At, rs.Relapse))
 		}
 	}
@@ -550,6 +557,16 @@ func joinAnd(s []string) string {
 		return s[0]
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// inSummaries reports whether some incident summary already says s.
+func inSummaries(incs []analyzer.Incident, s string) bool {
+	for _, in := range incs {
+		if strings.Contains(in.Summary, strings.TrimSpace(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 func trafficFigures(t *analyzer.Traffic, tf timeFmt) []figureView {
