@@ -110,6 +110,22 @@ This could be because you hit a bug. It is also possible that this binary
 		},
 	},
 	{
+		name: "mysql 8.0 contention at verbosity 3",
+		loc:  "UTC",
+		log: `2024-11-21T11:00:00.000000Z 0 [Warning] [MY-011953] [InnoDB] Page cleaner took 4012ms to flush 2 and evict 0 pages
+2024-11-21T11:00:01.000000Z 812 [Note] [MY-010914] [Server] Aborted connection 812 to db: 'shop' user: 'app' host: '172.18.0.5' (Got an error reading communication packets).
+2024-11-21T11:00:02.000000Z 0 [Note] [MY-012468] [InnoDB] Transactions deadlock detected, dumping detailed information.
+2024-11-21T11:00:03.000000Z 0 [ERROR] [MY-012681] [InnoDB] mmap(137363456 bytes) failed; errno 12
+2024-11-21T11:00:04.000000Z 0 [Warning] [MY-012111] [InnoDB] Close file ./shop/orders.ibd failed.`,
+		want: []mysqlWant{
+			{"2024-11-21T11:00:00Z", MySQLPageCleaner, LevelWarning, 4012, 0, 11953, "Page cleaner took 4012ms", 1},
+			{"2024-11-21T11:00:01Z", MySQLAbortedConn, LevelInfo, 0, 0, 10914, "Aborted connection 812", 1},
+			{"2024-11-21T11:00:02Z", MySQLDeadlock, LevelInfo, 0, 0, 12468, "Transactions deadlock detected", 1},
+			{"2024-11-21T11:00:03Z", MySQLOutOfMemory, LevelError, 137363456, 0, 12681, "mmap(137363456 bytes) failed", 1},
+			{"2024-11-21T11:00:04Z", EventOther, LevelWarning, 0, 0, 12111, "Close file", 1},
+		},
+	},
+	{
 		name: "mysql 5.7 time-only crash after midnight",
 		loc:  "UTC",
 		log: `2024-11-21T23:59:58.000000Z 0 [Note] InnoDB: page_cleaner: 1000ms intended loop took 4459ms.

@@ -2,6 +2,8 @@ package parsers
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,10 +64,21 @@ func fuzzMySQLReader(t *testing.T, r EventReader, owned func() [][]byte, data []
 	}
 }
 
+// mysqlSeedFiles adds the samples of testdata/<dir> to the fuzz corpus.
+func mysqlSeedFiles(f *testing.F, dir string) {
+	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.log"))
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(string(data))
+		}
+	}
+}
+
 func FuzzMySQLErrorReader(f *testing.F) {
 	for _, c := range mysqlErrorCases {
 		f.Add(c.log)
 	}
+	mysqlSeedFiles(f, "mysql-error")
 	f.Add("09:10:11 UTC - mysqld got signal 11 ;")
 	f.Add("2024-11-21T10:15:02.123456789Z 2024-11-21T10:15:02.123456Z 0 [System] [MY-")
 	f.Fuzz(func(t *testing.T, s string) {
@@ -79,6 +92,7 @@ func FuzzMySQLSlowReader(f *testing.F) {
 	for _, c := range mysqlSlowCases {
 		f.Add(c.log)
 	}
+	mysqlSeedFiles(f, "mysql-slow")
 	f.Add("# Time: 071218 11:48:27 # User@Host: [SQL_SLAVE] @  []\n# Query_time: 1.2.3\nSET timestamp=99999999999999999999;\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		r := newMySQLSlowReader(EventOptions{Loc: time.UTC}).(*mysqlSlowReader)
