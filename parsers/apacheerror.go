@@ -101,7 +101,7 @@ func (r *apacheErrorReader) parse(b []byte, e *Event) bool {
 		return false
 	}
 	y := evDigits(b, i+1, 4)
-	if y < 0 || b[i+5] != ']' {
+	if !validYear(y) || b[i+5] != ']' {
 		return false
 	}
 	e.Time = r.clock.unix(y, mo, d, h, mi, s)*1e9 + frac

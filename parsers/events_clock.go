@@ -93,3 +93,7 @@ func evFrac(b []byte) (int64, int) {
 	}
 	return v, i
 }
+
+// validYear reports whether a logged year is plausible and its instant fits
+// in int64 nanoseconds.
+func validYear(y int) bool { return y >= 1970 && y <= 2200 }

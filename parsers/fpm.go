@@ -99,7 +99,7 @@ func fpmStamp(b []byte, c *eventClock) (t int64, zone bool, n int) {
 	}
 	d, mo, y := evDigits(b, 1, 2), evMonth(b, 4), evDigits(b, 8, 4)
 	h, mi, s := evDigits(b, 13, 2), evDigits(b, 16, 2), evDigits(b, 19, 2)
-	if y < 0 || !validCivil(mo, d, h, mi, s) {
+	if !validYear(y) || !validCivil(mo, d, h, mi, s) {
 		return 0, false, 0
 	}
 	i := 21

@@ -67,8 +67,15 @@ func FuzzFPMSlow(f *testing.F) {
 		r := newFPMSlowReader(testOpts)
 		input := []byte(in)
 		emit := func(e *Event) {
+			text := e.Text
+			e.Text = nil
 			if e.Type != FPMSlowTrace || !fieldsFromInput(e, input) {
 				t.Fatalf("bad event %v", describe(*e))
+			}
+			for _, part := range strings.Split(string(text), "\n") {
+				if !strings.Contains(in, part) {
+					t.Fatalf("text line %q not from the input", part)
+				}
 			}
 		}
 		for i, l := range strings.Split(in, "\n") {

@@ -258,7 +258,7 @@ func (r *dmesgReader) humanStamp(b []byte) (int64, int) {
 	}
 	mo, d := evMonth(b, 5), evDigitsSp(b, 9)
 	h, mi, s, y := evDigits(b, 12, 2), evDigits(b, 15, 2), evDigits(b, 18, 2), evDigits(b, 21, 4)
-	if y < 0 || !validCivil(mo, d, h, mi, s) {
+	if !validYear(y) || !validCivil(mo, d, h, mi, s) {
 		return 0, 0
 	}
 	n := 26

@@ -143,7 +143,7 @@ func nginxBare(b []byte, e *Event) ([]byte, bool) {
 func (r *nginxErrorReader) head(b []byte, e *Event) ([]byte, bool) {
 	y, mo, d := evDigits(b, 0, 4), evDigits(b, 5, 2), evDigits(b, 8, 2)
 	h, mi, s := evDigits(b, 11, 2), evDigits(b, 14, 2), evDigits(b, 17, 2)
-	if y < 0 || !validCivil(mo, d, h, mi, s) || len(b) < 23 || b[20] != '[' {
+	if !validYear(y) || !validCivil(mo, d, h, mi, s) || len(b) < 23 || b[20] != '[' {
 		return nil, false
 	}
 	end := indexByteN(b[21:], ']', 8)

@@ -130,7 +130,7 @@ func isoStamp(b []byte, c *eventClock) (int64, int) {
 	}
 	y, mo, d := evDigits(b, 0, 4), evDigits(b, 5, 2), evDigits(b, 8, 2)
 	h, mi, s := evDigits(b, 11, 2), evDigits(b, 14, 2), evDigits(b, 17, 2)
-	if y < 0 || !validCivil(mo, d, h, mi, s) {
+	if !validYear(y) || !validCivil(mo, d, h, mi, s) {
 		return 0, 0
 	}
 	n := 19
