@@ -36,6 +36,10 @@ func (r *mysqlErrorReader) Feed(line []byte, num int64, emit func(*Event)) error
 	inner, prog, wrapped := mysqlUnwrap(line)
 	if !wrapped {
 		inner = line
+	} else if len(prog) > 0 && !mysqlProgram(prog) {
+		// Another unit of a journal or syslog file: never part of a
+		// MySQL record (the syslog router splits mixed files by unit).
+		return &LineError{Reason: "not a mysql line", Detail: "syslog program " + mysqlQuote(prog)}
 	}
 	st, rest, ok := parseMySQLStamp(inner)
 	if !ok {
@@ -144,6 +148,12 @@ func (r *mysqlErrorReader) unix(st mysqlStamp) (int64, bool) {
 	}
 	r.anchor = mysqlDayAnchor{unix: sec, set: true}
 	return sec, true
+}
+
+// mysqlProgram reports whether a syslog program name is the MySQL or MariaDB
+// server or its wrappers (mysqld, mysqld_safe, mariadbd, mariadb-server).
+func mysqlProgram(prog []byte) bool {
+	return mysqlContains(prog, "mysql") || mysqlContains(prog, "mariadb") || mysqlContains(prog, "MariaDB") || mysqlContains(prog, "MySQL")
 }
 
 func mysqlTrimCR(b []byte) []byte {

@@ -319,6 +319,28 @@ func TestMySQLErrorReaderSkips(t *testing.T) {
 	}
 }
 
+// TestMySQLErrorReaderOtherUnits: lines of other programs in a journal are
+// skipped, not glued onto the open MySQL record.
+func TestMySQLErrorReaderOtherUnits(t *testing.T) {
+	r := newMySQLErrorReader(EventOptions{Loc: time.UTC})
+	res := mysqlFeedAll(r, []byte(`Nov 21 11:15:03 db1 mariadbd[4242]: 2024-11-21 11:15:03 0 [Note] /usr/sbin/mariadbd: ready for connections.
+Nov 21 11:15:03 db1 kernel: Out of memory: Killed process 4242 (mariadbd) total-vm:1024kB, anon-rss:512kB
+Nov 21 11:15:03 db1 mariadbd[4242]: Version: '11.4.4-MariaDB-deb12'  socket: '/run/mysqld/mysqld.sock'  port: 3306  Debian 12
+Nov 21 11:15:04 db1 mysqld_safe[4200]: 241121 11:15:04 mysqld_safe Number of processes running now: 0`))
+	if len(res.skipped) != 1 || res.skipped[0].num != 2 || res.skipped[0].reason != "not a mysql line" {
+		t.Fatalf("skipped = %+v", res.skipped)
+	}
+	if len(res.events) != 2 || res.events[0].Type != MySQLReady || res.events[0].Num[0] != 3306 || res.events[0].Lines != 2 ||
+		res.events[1].Unit != "mysqld_safe" {
+		t.Fatalf("events = %+v", res.events)
+	}
+	if _, _, ok := sniffMySQL(mysqlLines(`Nov 21 11:15:03 db1 kernel: Out of memory: Killed process 4242 (mariadbd)
+Nov 21 11:15:03 db1 kernel: oom_reaper: reaped process 4242 (mariadbd)
+Nov 21 11:15:03 db1 mariadbd[4242]: 2024-11-21 11:15:03 0 [Note] /usr/sbin/mariadbd: ready for connections.`)); ok {
+		t.Error("a kernel-dominated journal sniffs as a MySQL error log")
+	}
+}
+
 func TestMySQLErrorReaderTextBound(t *testing.T) {
 	r := newMySQLErrorReader(EventOptions{Loc: time.UTC})
 	var n int

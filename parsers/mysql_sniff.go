@@ -82,6 +82,10 @@ func sniffMySQLError(lines [][]byte) (string, bool) {
 		l = mysqlTrimCR(l)
 		var prog []byte
 		if in, p, ok := mysqlUnwrap(l); ok {
+			if len(p) > 0 && !mysqlProgram(p) {
+				foreign++
+				continue
+			}
 			l, prog = in, p
 		}
 		st, rest, ok := parseMySQLStamp(l)
