@@ -40,7 +40,7 @@ func fnv64(b []byte) uint64 {
 		h ^= uint64(c)
 		h *= 1099511628211
 	}
-	return h
+	return mix64(h)
 }
 
 func fnv64s(s string) uint64 {
@@ -49,6 +49,17 @@ func fnv64s(s string) uint64 {
 		h ^= uint64(s[i])
 		h *= 1099511628211
 	}
+	return mix64(h)
+}
+
+// mix64 is murmur3's finaliser: FNV's high bits are poorly mixed for short
+// keys that differ at the end, and the threshold reads the high bits.
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
 	return h
 }
 

@@ -42,9 +42,9 @@ func Finish(a *Aggregator, inputs []InputInfo, o *Options) *Report {
 
 	analyze(st, rep)
 
-	rep.SlowQueries, _ = a.slow.top(20)
-	if _, note := a.slow.top(20); note != "" {
-		rep.Notes = append(rep.Notes, note)
+	rep.SlowQueries = a.slow.top(20)
+	if a.slow.n == 0 {
+		rep.Notes = append(rep.Notes, "No MySQL slow log was given (or it held no queries): the slow-query digest is empty.")
 	}
 	rep.Notes = append(rep.Notes, dataNotes(a, st)...)
 

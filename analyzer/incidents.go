@@ -50,7 +50,7 @@ type IncidentConfig struct {
 	LatFactor    float64 // latency departure: p95 above LatFactor × baseline p95 …
 	LatMinAddMs  float64 // … and at least this many ms above it
 	TrailingS    int64   // local baseline: median of the quiet bins over this many seconds before
-	SustainS     int64   // a departure must hold for half of this many seconds to open an incident
+	SustainS     int64   // a departure must hold for three quarters of this many seconds to open an incident
 	GapS         int64   // departures closer than this belong to the same incident
 	OnsetLookS   int64   // how far back from the first departure to look for the onset
 	OngoingTailS int64   // an incident whose last departure is this close to the end is ongoing
@@ -209,14 +209,14 @@ func DetectIncidents(b Bins, base Baseline, cfg IncidentConfig) []Span {
 			i++
 			continue
 		}
-		// Sustained: at least half of the next `sustain` bins depart.
+		// Sustained: at least three quarters of the next `sustain` bins depart.
 		c := 0
 		for j := i; j < min(n, i+sustain); j++ {
 			if dep[j] {
 				c++
 			}
 		}
-		if c*2 < sustain && i+sustain < n {
+		if c*4 < sustain*3 && i+sustain < n {
 			i++
 			continue
 		}

@@ -72,7 +72,7 @@ func detectRestarts(events []EventAgg, inputs []InputInfo, cfg RestartConfig) []
 	var killUntil int64        // SIGKILL exits until then belong to a reported mass kill
 	lastKill := -1             // index in out of the last mass kill
 	oomAt := map[int64]int64{} // service → last OOM kill ns
-	var lastMySQLOOM, lastFPMOOM pending
+	var lastFPMOOM pending
 	for i := range events {
 		e := &events[i]
 		s := &e.Sample
@@ -88,8 +88,6 @@ func detectRestarts(events []EventAgg, inputs []InputInfo, cfg RestartConfig) []
 			case svcFPM:
 				lastFPMOOM = pending{at: e.First, kind: "oom", evidence: []string{ev(e)}}
 				out = append(out, restartFinding{at: e.First, up: e.First, service: "php-fpm", kind: "oom", evidence: []string{ev(e)}})
-			case svcMySQL:
-				lastMySQLOOM = pending{at: e.First, kind: "oom", evidence: []string{ev(e)}}
 			}
 		case parsers.FPMTerminating, parsers.FPMFinishing:
 			if fpmStop == nil {
@@ -185,6 +183,10 @@ func detectRestarts(events []EventAgg, inputs []InputInfo, cfg RestartConfig) []
 	for i := range events {
 		e := &events[i]
 		switch e.Sample.Type {
+		case parsers.KernelOOMKill, parsers.SystemdOOMKilled:
+			if e.Aux == svcMySQL && (myStop == nil || myStop.kind != "oom") {
+				myStop = &pending{at: e.First, kind: "oom", evidence: []string{ev(e)}}
+			}
 		case parsers.MySQLEntrypoint:
 			if !readySeen {
 				temp = true
@@ -223,14 +225,7 @@ func detectRestarts(events []EventAgg, inputs []InputInfo, cfg RestartConfig) []
 			}
 			switch {
 			case myStop != nil:
-				if lastMySQLOOM.at != 0 && myStop.at-lastMySQLOOM.at < 60e9 && myStop.at >= lastMySQLOOM.at {
-					myStop.kind = "oom"
-				}
 				emit(myStop, "mysql", e.First, ev(e))
-			case lastMySQLOOM.at != 0 && e.First-lastMySQLOOM.at <= cfg.StartWithinS*1e9:
-				p := lastMySQLOOM
-				emit(&p, "mysql", e.First, ev(e))
-				lastMySQLOOM = pending{}
 			case readySeen:
 				at := starting
 				if at == 0 || at > e.First {

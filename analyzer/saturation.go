@@ -101,6 +101,7 @@ func DetectSaturation(in SatInput, cfg SaturationConfig) []Saturation {
 	w := max(cfg.WindowS/step, 1)
 	var badN, reqN int64
 	firstBad, firstPlateau := true, true
+	marked := -1
 	for i := range in.Points {
 		p := &in.Points[i]
 		badN += p.S502 + p.S504
@@ -111,13 +112,22 @@ func DetectSaturation(in SatInput, cfg SaturationConfig) []Saturation {
 			reqN -= q.Req
 		}
 		t := in.Start + int64(i)*step
-		if badN >= cfg.BadMinN && reqN > 0 && float64(badN)/float64(reqN) >= cfg.BadShare && !down[t] {
-			ev := ""
-			if firstBad {
-				ev = fmt.Sprintf("access log: %.0f%% of requests ended 502/504 around %s", 100*float64(badN)/float64(reqN), clock(t))
-				firstBad = false
+		if badN >= cfg.BadMinN && reqN > 0 && float64(badN)/float64(reqN) >= cfg.BadShare {
+			// Mark the seconds of the window that had 502/504 themselves.
+			for j := max(i-int(w)+1, marked+1); j <= i; j++ {
+				q := &in.Points[j]
+				tj := in.Start + int64(j)*step
+				if q.S502+q.S504 == 0 || down[tj] {
+					continue
+				}
+				ev := ""
+				if firstBad {
+					ev = fmt.Sprintf("access log: %.0f%% of requests ended 502/504 around %s", 100*float64(badN)/float64(reqN), clock(tj))
+					firstBad = false
+				}
+				add("php-fpm", satSignal{sec: tj, evidence: ev})
 			}
-			add("php-fpm", satSignal{sec: t, evidence: ev})
+			marked = i
 		}
 		if in.PoolSize > 0 && p.Busy >= cfg.PlateauFrac*float64(in.PoolSize) {
 			ev := ""
