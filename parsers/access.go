@@ -157,8 +157,8 @@ func (p *AccessParser) Parse(line []byte, r *Access) error {
 	return p.match(line, r)
 }
 
-// unescape returns v with its backslash escapes resolved (\" \\ \xHH \n \t
-// \r and, for JSON, \/ \b \f \uXXXX), written into the parser's scratch
+// unescape returns v with its backslash escapes resolved (\" \\ \/ \xHH \n
+// \t \r \b \f and, for JSON, \uXXXX with surrogate pairs), written into the parser's scratch
 // space. line is the whole input line: scratch is grown to its length once,
 // so the unescaped fields of one line never move (no escape makes a field
 // longer).
@@ -198,8 +198,15 @@ func (p *AccessParser) unescape(v, line []byte, json bool) []byte {
 		case 'u':
 			if json && i+4 < len(v) {
 				if r, ok := hex4(v[i+1 : i+5]); ok {
-					out = appendRune(out, r)
 					i += 4
+					// A UTF-16 surrogate pair "\ud83d\ude00" is one rune.
+					if r >= 0xD800 && r < 0xDC00 && i+6 < len(v) && v[i+1] == '\\' && v[i+2] == 'u' {
+						if lo, ok := hex4(v[i+3 : i+7]); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+							r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
+							i += 6
+						}
+					}
+					out = appendRune(out, r)
 					continue
 				}
 			}
@@ -237,10 +244,12 @@ func hex4(b []byte) (rune, bool) {
 	return r, true
 }
 
-// appendRune appends the UTF-8 encoding of r (surrogates become U+FFFD,
-// whose three bytes never exceed the six of "\uXXXX").
+// appendRune appends the UTF-8 encoding of r (a lone surrogate becomes
+// U+FFFD). The encoding is never longer than the escape it came from.
 func appendRune(b []byte, r rune) []byte {
 	switch {
+	case r >= 0x10000:
+		return append(b, 0xF0|byte(r>>18), 0x80|byte(r>>12)&0x3F, 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
 	case r < 0x80:
 		return append(b, byte(r))
 	case r < 0x800:
