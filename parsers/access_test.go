@@ -190,7 +190,7 @@ var accessCases = []accessCase{
 	{"nginx escape=json", FormatJSON, "",
 		`{"time_local":"21/Oct/2024:11:00:01 +0200","remote_addr":"203.0.113.7","remote_user":"","request":"GET /blog?id=1 HTTP/1.1","status":"200","body_bytes_sent":"512","http_referer":"https://www.facebook.com/","http_user_agent":"say \"hi\" \u00e9 \ud83d\ude00 \ud800","request_time":"0.004","upstream_response_time":"0.003, 0.001"}`,
 		accessBase(func(v *accessView) {
-			v.Path, v.Query, v.UA, v.RequestTime, v.UpstreamTime = "/blog", "id=1", `say "hi" é 😀 ` + "\uFFFD", 4000, 4000
+			v.Path, v.Query, v.UA, v.RequestTime, v.UpstreamTime = "/blog", "id=1", `say "hi" é 😀 `+"\uFFFD", 4000, 4000
 		})},
 	{"nginx json with iso time and split request fields", FormatJSON, "",
 		`{"time_iso8601":"2024-10-21T11:00:01+02:00","remote_addr":"203.0.113.7","request_method":"POST","request_uri":"/register","server_protocol":"HTTP/2.0","status":201,"body_bytes_sent":0,"http_user_agent":"-","http_x_forwarded_for":"-","request_time":"0.120","upstream_response_time":"-"}`,
