@@ -281,6 +281,17 @@ func (m *mdWriter) write(v *view) {
 		}
 		m.blank()
 	} else {
+		rows := make([][]string, 0, len(v.Capacity.Recs))
+		for _, r := range v.Capacity.Recs {
+			title := r.Title
+			if r.Chosen {
+				title += " (recommended)"
+			}
+			rows = append(rows, []string{title, r.ErrorRate, r.P95, r.Cost})
+		}
+		m.p("What each change would have done in this incident, replayed on its requests:")
+		m.blank()
+		m.table([]string{"Change", "Errors", "p95", "Cost"}, "lrrl", rows)
 		for _, r := range v.Capacity.Recs {
 			chosen := ""
 			if r.Chosen {

@@ -100,7 +100,7 @@ type shareTable struct {
 
 type shareRow struct {
 	Key, Requests, Share, Baseline, Lift string
-	Hot                                  bool // lift of 3 or more, or new
+	Hot                                  bool // 1% of requests or more, and a lift of 3 or more or new
 }
 
 type restartView struct {
@@ -151,6 +151,7 @@ type recView struct {
 
 type timelineView struct {
 	At, Until, Source, Kind, Severity, Count, Message, Evidence string
+	SourcePath                                                  string // Source before shortening
 	Class                                                       string // sev-info …
 }
 
@@ -268,7 +269,7 @@ func newView(r *analyzer.Report, o Options) *view {
 	}
 	for _, e := range r.Timeline {
 		t := timelineView{
-			At: tf.clock(e.At), Source: e.Source, Kind: e.Kind, Severity: e.Severity,
+			At: tf.clock(e.At), Source: shortSource(e.Source), SourcePath: e.Source, Kind: e.Kind, Severity: e.Severity,
 			Message: printable(e.Message), Evidence: printable(e.Evidence), Class: sevClass(e.Severity),
 		}
 		if e.Until != nil && !e.Until.Equal(e.At) {
@@ -359,7 +360,7 @@ func newIncidentView(i int, in *analyzer.Incident, tf timeFmt, n int) incidentVi
 			st.Rows = append(st.Rows, shareRow{
 				Key: printable(s.Key), Requests: fmtCount(s.Requests), Share: fmtPct(s.Share),
 				Baseline: fmtPct(s.BaselineShare), Lift: fmtLift(s.Lift, s.BaselineShare),
-				Hot: s.Lift >= 3 || (s.BaselineShare == 0 && s.Share > 0),
+				Hot: s.Share >= 0.01 && (s.Lift >= 3 || s.BaselineShare == 0),
 			})
 		}
 		iv.Tables = append(iv.Tables, st)
@@ -486,7 +487,7 @@ func summarize(v *view, r *analyzer.Report, tf timeFmt) {
 			v.Held = append(v.Held, fmt.Sprintf("%s %s restart at %s: %s.", rs.Service, rs.Kind, rs.At, rs.Relapse))
 		}
 	}
-	if aw := r.AmbiguousWrites; aw.Count > 0 {
+	if aw := r.AmbiguousWrites; aw.Count > 0 && !anySummary(r.Incidents) {
 		v.Summary = append(v.Summary, fmt.Sprintf(
 			"%s (form submissions, sign-ups, orders) ended in an error but may have been saved anyway; "+
 				"check them before asking customers to try again (section 6).", countNoun(aw.Count, "write", "writes")))
@@ -526,6 +527,15 @@ func summarize(v *view, r *analyzer.Report, tf timeFmt) {
 	}
 }
 
+// shortSource is the file name of a source that is a path, so the event
+// table stays narrow; the full path is kept for a tooltip.
+func shortSource(src string) string {
+	if i := strings.LastIndexByte(src, '/'); i >= 0 && i < len(src)-1 {
+		return src[i+1:]
+	}
+	return src
+}
+
 // durationCard is the incident duration for a key-figure card.
 func durationCard(in *analyzer.Incident) string {
 	if in.End == nil {
@@ -559,6 +569,17 @@ func joinAnd(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
+// anySummary reports whether the analyzer wrote its own account of an
+// incident; it then tells the unknown outcomes itself.
+func anySummary(incs []analyzer.Incident) bool {
+	for _, in := range incs {
+		if in.Summary != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // inSummaries reports whether some incident summary already says s.
 func inSummaries(incs []analyzer.Incident, s string) bool {
 	for _, in := range incs {
@@ -586,7 +607,9 @@ func trafficFigures(t *analyzer.Traffic, tf timeFmt) []figureView {
 		{Label: "4xx", Value: fmtCount(t.Status.S4xx), Note: share(t.Status.S4xx)},
 		{Label: "5xx", Value: fmtCount(t.Status.S5xx), Note: share(t.Status.S5xx)},
 		{Label: "Writes", Value: fmtCount(t.Writes)},
-		{Label: "Bytes sent", Value: fmtBytes(t.Bytes)},
+	}
+	if t.Bytes > 0 {
+		f = append(f, figureView{Label: "Bytes sent", Value: fmtBytes(t.Bytes)})
 	}
 	if t.PeakAt != nil {
 		f[2].Note = "at " + tf.clock(*t.PeakAt)
