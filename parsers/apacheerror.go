@@ -31,6 +31,9 @@ func newApacheErrorReader(opts EventOptions) *apacheErrorReader {
 // Feed implements EventReader.
 func (r *apacheErrorReader) Feed(line []byte, num int64, emit func(*Event)) error {
 	line = trimEOL(line)
+	if journalMeta(line) {
+		return nil // journalctl's own "-- Logs begin at …" lines
+	}
 	e := &r.ev
 	*e = Event{Kind: KindApacheError, Lines: 1}
 	ok := false

@@ -11,7 +11,11 @@ type eventClock struct {
 }
 
 func newEventClock(opts EventOptions) eventClock {
-	return eventClock{zone: newZoneCache(opts.Loc), year: opts.Year}
+	y := opts.Year
+	if !validYear(y) {
+		y = 1970 // the caller did not say; keep instants in range
+	}
+	return eventClock{zone: newZoneCache(opts.Loc), year: y}
 }
 
 // unix returns the Unix seconds of a civil second in the clock's zone. The

@@ -27,6 +27,9 @@ func newFPMReader(opts EventOptions) *fpmReader {
 // Feed implements EventReader.
 func (r *fpmReader) Feed(line []byte, num int64, emit func(*Event)) error {
 	line = trimEOL(line)
+	if journalMeta(line) {
+		return nil // journalctl's own "-- Logs begin at …" lines
+	}
 	e := &r.ev
 	*e = Event{Kind: KindFPM, Lines: 1}
 	if !r.parse(line, e) {

@@ -34,6 +34,9 @@ func newNginxErrorReader(opts EventOptions) *nginxErrorReader {
 // Feed implements EventReader.
 func (r *nginxErrorReader) Feed(line []byte, num int64, emit func(*Event)) error {
 	line = trimEOL(line)
+	if journalMeta(line) {
+		return nil // journalctl's own "-- Logs begin at …" lines
+	}
 	if isNginxStamp(line) || hasPrefixString(line, "nginx: [") && isNginxBare(line) {
 		return r.start(line, 0, nil, emit)
 	}

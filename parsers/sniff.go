@@ -229,9 +229,10 @@ func sniffSyslog(sample [][]byte) (c sniffCandidate) {
 	u := newUnwrapper(sniffOpts)
 	var w wrapped
 	var progs [progApache + 1]int
+	meta := 0
 	for _, l := range sample {
 		if journalMeta(l) {
-			c.parsed++
+			meta++
 			c.format = FormatJournal
 			continue
 		}
@@ -254,5 +255,6 @@ func sniffSyslog(sample [][]byte) (c sniffCandidate) {
 			c.kind, c.format = s.kind, s.format+formatWrappedSyslog
 		}
 	}
+	c.parsed += meta
 	return c
 }
