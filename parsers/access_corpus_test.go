@@ -53,8 +53,9 @@ func TestAccessCorpus(t *testing.T) {
 		// A real shop (nginx main, +0330, URL-encoded Persian paths): all parse.
 		{file: "lnav/logfile_shop_access_log.0", format: "nginx main", lines: 1000, parsed: 1000},
 		{file: "lnav/logfile_access_log.0", format: "nginx combined", lines: 3, parsed: 3},
-		// One 400 with a "-" request line: Apache's habit, so Apache combined.
-		{file: "lnav/logfile_access_log.1", format: "apache combined", lines: 1, parsed: 1},
+		// One 400 with a "-" request line and a "0" byte count: Apache's %b
+		// never writes 0, so nginx.
+		{file: "lnav/logfile_access_log.1", format: "nginx combined", lines: 1, parsed: 1},
 		// The second line lacks the ident and user fields ("not an access line").
 		{file: "lnav/logfile_bad_access_log.0", format: "nginx combined", lines: 3, parsed: 2},
 		// vhost:port first and %D last, through a custom format and by sniffing.

@@ -15,8 +15,8 @@ var errUnrecognized = errors.New("unrecognized format")
 // equally many, the richest wins (the order of the AccessFormat constants:
 // request and upstream times, then X-Forwarded-For, then combined, then
 // common). nginx combined and Apache combined look alike; Apache is chosen
-// when a line shows one of its habits (a "-" byte count, a "-" request line,
-// a \" escape). The error wraps errUnrecognized when no format parses a
+// when a line shows one of its habits (a "-" byte count, a \" escape) and
+// none shows nginx's "0" byte count. The error wraps errUnrecognized when no format parses a
 // strict majority of the non-empty lines.
 func SniffAccess(lines [][]byte) (*AccessParser, error) {
 	var sample [][]byte
@@ -76,22 +76,44 @@ func formatOf(p *AccessParser) string {
 }
 
 // apacheHabits reports whether lines show what Apache writes and nginx never
-// does: "-" for zero bytes, "-" for a missing request line, \" escapes.
+// does: "-" for a zero byte count (%b) or a \" escape (nginx writes \x22),
+// and none shows what Apache never writes: a byte count of "0".
 func apacheHabits(lines [][]byte) bool {
-	p := NewAccessParser(FormatApacheCombined)
-	var rec Access
+	apache := false
 	for _, l := range lines {
-		if p.Parse(l, &rec) != nil {
-			continue
+		switch string(combinedBytesToken(l)) {
+		case "0":
+			return false
+		case "-":
+			apache = true
 		}
-		if bytes.Contains(l, []byte(`] "-" `)) || bytes.Contains(l, []byte(`\"`)) {
-			return true
-		}
-		if rec.Bytes == 0 && bytes.Contains(l, []byte(` - "`)) {
-			return true
+		if bytes.Contains(l, []byte(`\"`)) {
+			apache = true
 		}
 	}
-	return false
+	return apache
+}
+
+// combinedBytesToken returns the raw byte-count field of a combined line:
+// the token after the status that follows the quoted request.
+func combinedBytesToken(l []byte) []byte {
+	i := bytes.Index(l, []byte(`] "`))
+	if i < 0 {
+		return nil
+	}
+	end := closeQuote(l, i+3, " ", false)
+	if end < 0 {
+		return nil
+	}
+	rest := l[end+1:] // ` 200 512 "-" …`
+	if len(rest) < 6 || rest[0] != ' ' || rest[4] != ' ' {
+		return nil
+	}
+	rest = rest[5:]
+	if sp := bytes.IndexByte(rest, ' '); sp >= 0 {
+		rest = rest[:sp]
+	}
+	return rest
 }
 
 // looksLikeWholeSeconds reports whether the trailing integers of combined

@@ -18,6 +18,8 @@ func TestSniffAccess(t *testing.T) {
 	}{
 		{"plain combined is nginx", []string{combined, combined}, "nginx combined"},
 		{"a - byte count means apache", []string{combined, `1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 304 - "-" "x"`}, "apache combined"},
+		{"apache's backslash-quote escape", []string{combined, `1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 200 5 "-" "a \"b\""`}, "apache combined"},
+		{"a 0 byte count means nginx", []string{`1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 304 0 "-" "x"`, `1.2.3.4 - - ` + accStamp + ` "GET / HTTP/1.1" 304 - "-" "x"`}, "nginx combined"},
 		{"request time", []string{combined + ` 0.004`, combined + ` 1.000`}, "nginx combined + request_time"},
 		{"request and upstream time", []string{combined + ` 0.004 0.004`, combined + ` 0.010 "0.004, 0.006"`}, "nginx combined + request_time + upstream_time"},
 		{"upstream on some lines only", []string{combined + ` 0.004 0.004`, combined + ` 0.010`, combined + ` 0.010`}, "nginx combined + request_time"},
