@@ -11,6 +11,15 @@ const mysqlMaxText = 64 << 10
 
 // mysqlErrorReader is the EventReader for the MySQL error log. A record is
 // emitted when the next stamped line arrives, or on Flush.
+//
+// Each record: Time (the stamp; a time-only crash stamp takes its day from
+// the previous stamped line, 0 when there is none), Level from the label
+// ([System] and [Note] → info, [Warning], [ERROR]; unlabeled crash lines are
+// critical), Code the MySQL 8 "[MY-nnnnnn]" code, Type and Num from
+// classifyMySQL, Text the message after the label and subsystem followed by
+// "\n" and each continuation line (bounded by mysqlMaxText), Lines the
+// physical lines, Client the host of an "Aborted connection", Unit the
+// syslog program when the line was wrapped.
 type mysqlErrorReader struct {
 	zone   zoneCache
 	anchor mysqlDayAnchor

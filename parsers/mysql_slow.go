@@ -12,30 +12,41 @@ import "bytes"
 // MySQLSlowQuery Event per record with a "# Query_time:" header or a
 // statement: Time, Num[0] query time µs, Num[1] lock time µs, Num[2] rows
 // examined, Num[3] rows sent (each -1 when missing or corrupted), Text the
-// statement (without its final ';'), Host "user@host", Unit the database,
-// PID the connection (thread) id.
+// statement (without its final ';'; "use db;" and "SET timestamp=N;" lines
+// are metadata, not statement), Host "user@host", Unit the database, PID the
+// connection (thread) id.
+//
+// Time is "SET timestamp=N" when the record has it (the statement's start,
+// an epoch: the reliable clock), refined by a zoned "# Time:" of the same
+// second; else "# Time:" (when the entry was written, after the statement);
+// else the previous record's time, since servers omit "# Time:" for
+// statements logged in the same second. A corrupted "# Time:" ("margdl
+// 11:48:27") is ignored.
+//
+// Every physical line is parsed or skipped: header and statement lines of a
+// record and the server banner lines are parsed; blank lines and statements
+// outside any record are skipped.
 type mysqlSlowReader struct {
 	zone zoneCache
 
-	have      bool // a record is open
-	body      bool // its statement (or metadata) lines have begun
-	stmt      bool // the statement proper has begun
-	haveQT    bool
-	lines     int
-	timeNs    int64 // from "# Time:"
-	timeAbs   bool  // "# Time:" carried a zone (Z / offset)
-	timeSet   bool
-	setTS     int64 // from "SET timestamp=N"
-	setTSSet  bool
-	lastNs    int64 // time of the previous record, for records without one
-	num       [4]int64
-	pid       int64
-	text      []byte
-	host      []byte
-	schema    []byte
-	useDB     []byte
-	useLine   []byte // the "use db;" line, the statement when nothing follows
-	schemaSet bool
+	have     bool // a record is open
+	body     bool // its statement (or metadata) lines have begun
+	stmt     bool // the statement proper has begun
+	haveQT   bool
+	lines    int
+	timeNs   int64 // from "# Time:"
+	timeAbs  bool  // "# Time:" carried a zone (Z / offset)
+	timeSet  bool
+	setTS    int64 // from "SET timestamp=N"
+	setTSSet bool
+	lastNs   int64 // time of the previous record, for records without one
+	num      [4]int64
+	pid      int64
+	text     []byte
+	host     []byte
+	schema   []byte
+	useDB    []byte
+	useLine  []byte // the "use db;" line, the statement when nothing follows
 
 	ev Event
 }
@@ -169,7 +180,6 @@ func (r *mysqlSlowReader) fields(b []byte) {
 			}
 		case "Schema":
 			r.schema = append(r.schema[:0], val...)
-			r.schemaSet = true
 		}
 	}
 }
@@ -293,7 +303,7 @@ func (r *mysqlSlowReader) finish(emit func(*Event)) {
 		r.lastNs = r.timeNs
 	}
 	r.have, r.body, r.stmt, r.haveQT = false, false, false, false
-	r.timeSet, r.timeAbs, r.setTSSet, r.schemaSet = false, false, false, false
+	r.timeSet, r.timeAbs, r.setTSSet = false, false, false
 	r.lines = 0
 }
 
