@@ -202,6 +202,15 @@ var accessCases = []accessCase{
 		accessView{Time: "2024-10-21T09:00:01.5Z", Remote: "203.0.113.7", Method: "GET", Path: "/", Query: "a=1",
 			Proto: "HTTP/2.0", Status: 200, Bytes: 512, Referer: "https://t.co/x", UA: "curl/8.0", Host: "shop.example.com",
 			RequestTime: 1234, UpstreamTime: NoField}},
+	{"caddy duration in exponent form", FormatJSON, "",
+		`{"ts":1729501201,"request":{"remote_ip":"203.0.113.7","method":"GET","uri":"/"},"duration":1.2e-05,"size":0,"status":204}`,
+		accessView{Time: "2024-10-21T09:00:01Z", Remote: "203.0.113.7", Method: "GET", Path: "/", Status: 204,
+			RequestTime: 12, UpstreamTime: NoField}},
+	{"apache epoch milliseconds", FormatCustom, `%h %{msec}t "%r" %>s %b`,
+		`203.0.113.7 1729501201250 "GET / HTTP/1.1" 200 512`,
+		accessBase(func(v *accessView) {
+			v.Time, v.TimeIsStart, v.Referer, v.UA = "2024-10-21T09:00:01.25Z", true, "", ""
+		})},
 	{"traefik", FormatJSON, "",
 		`{"ClientAddr":"203.0.113.7:50000","ClientHost":"203.0.113.7","ClientPort":"50000","ClientUsername":"-","DownstreamContentSize":512,"DownstreamStatus":502,"Duration":1500000,"OriginDuration":1400000,"OriginStatus":502,"RequestAddr":"shop.example.com","RequestHost":"shop.example.com","RequestMethod":"GET","RequestPath":"/cart?x=1","RequestProtocol":"HTTP/1.1","StartUTC":"2024-10-21T09:00:00.9985Z","level":"info","msg":"","request_User-Agent":"Mozilla/5.0","time":"2024-10-21T09:00:01Z"}`,
 		accessView{Time: "2024-10-21T09:00:01Z", Remote: "203.0.113.7", Method: "GET", Path: "/cart", Query: "x=1",

@@ -2,7 +2,7 @@ package parsers
 
 import (
 	"bytes"
-	"strconv"
+	"math"
 )
 
 // JSON access logs, one object a line, scanned by hand without allocating:
@@ -370,15 +370,58 @@ func (p *AccessParser) jsonTime(v []byte, f accessField, prio uint8, r *Access, 
 	return nil
 }
 
-// parseFloatMicros parses a JSON number in exponent form ("1.2e-05"
-// seconds), the rare case parseSecondsMicros refuses.
+// parseFloatMicros parses a JSON number of seconds in any form, exponent
+// included ("1.2e-05"), into microseconds without allocating: the rare case
+// parseSecondsMicros refuses.
 func parseFloatMicros(v []byte) (int64, bool) {
-	if bytes.IndexAny(v, "eE") < 0 {
+	var mant int64
+	exp, digits, i := 0, 0, 0
+	dot := false
+	for ; i < len(v); i++ {
+		c := v[i]
+		if c == '.' && !dot {
+			dot = true
+			continue
+		}
+		if c < '0' || c > '9' {
+			break
+		}
+		digits++
+		switch {
+		case mant < 1e17:
+			mant = mant*10 + int64(c-'0')
+			if dot {
+				exp--
+			}
+		case !dot:
+			exp++ // digits beyond int64 precision still scale the value
+		}
+	}
+	if digits == 0 {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil || f < 0 || f > 1e12 {
+	if i < len(v) {
+		if v[i] != 'e' && v[i] != 'E' {
+			return 0, false
+		}
+		i++
+		neg := false
+		if i < len(v) && (v[i] == '-' || v[i] == '+') {
+			neg = v[i] == '-'
+			i++
+		}
+		e, ok := atoiFixed(v[i:])
+		if !ok || e > 400 {
+			return 0, false
+		}
+		if neg {
+			e = -e
+		}
+		exp += e
+	}
+	f := float64(mant) * math.Pow10(exp+6)
+	if f > 1e15 {
 		return 0, false
 	}
-	return int64(f * 1e6), true
+	return int64(f + 0.5), true
 }
