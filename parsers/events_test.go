@@ -311,3 +311,34 @@ func TestNewEventReader(t *testing.T) {
 		}
 	}
 }
+
+// TestEventZone reads zone-less stamps in the input's zone, across DST.
+func TestEventZone(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Prague")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	opts := EventOptions{Loc: loc, Year: 2024}
+	for _, c := range []struct {
+		r    EventReader
+		line string
+		want string // UTC
+	}{
+		{newNginxErrorReader(opts), `2024/11/21 10:15:02 [notice] 1#1: reconfiguring`, "2024-11-21T09:15:02Z"},
+		{newNginxErrorReader(opts), `2024/07/21 10:15:02 [notice] 1#1: reconfiguring`, "2024-07-21T08:15:02Z"},
+		{newFPMReader(opts), `[21-Jul-2024 10:15:02] NOTICE: ready to handle connections`, "2024-07-21T08:15:02Z"},
+		{newFPMReader(opts), `[21-Jul-2024 10:15:02 UTC] PHP Warning:  x`, "2024-07-21T10:15:02Z"},
+		{newApacheErrorReader(opts), `[Sun Jul 21 10:15:02.5 2024] [core:notice] [pid 1] AH00094: Command line: 'apache2'`, "2024-07-21T08:15:02.5Z"},
+		{newSyslogRouter(opts), `Jul 21 10:15:02 web kernel: hello`, "2024-07-21T08:15:02Z"},
+		{newSyslogRouter(opts), `2024-07-21T10:15:02+02:00 web kernel: hello`, "2024-07-21T08:15:02Z"},
+		{newDmesgReader(opts), `[Sun Jul 21 10:15:02 2024] hello`, "2024-07-21T08:15:02Z"},
+	} {
+		evs, errs := feedLines(c.r, c.line)
+		if errs[0] != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v, %d events", c.line, errs[0], len(evs))
+		}
+		if got := time.Unix(0, evs[0].Time).UTC().Format(time.RFC3339Nano); got != c.want {
+			t.Errorf("%s: %s, want %s", c.line, got, c.want)
+		}
+	}
+}
