@@ -29,6 +29,10 @@ func WriteMarkdown(w io.Writer, r *analyzer.Report, o Options) error {
 	return nil
 }
 
+// mdTopRows bounds the rows of each top table in the draft; the HTML
+// report has them all.
+const mdTopRows = 5
+
 type mdWriter struct {
 	w *bufio.Writer
 }
@@ -156,13 +160,16 @@ func (m *mdWriter) write(v *view) {
 		m.bullets(in.Evidence)
 		m.figures(in.Flood)
 		for _, t := range in.Tables {
-			m.p("%s:", mdText(t.Title))
+			m.p("%s (top %d):", mdText(t.Title), min(len(t.Rows), mdTopRows))
 			m.blank()
 			rows := make([][]string, 0, len(t.Rows))
-			for _, r := range t.Rows {
+			for i, r := range t.Rows {
+				if i == mdTopRows {
+					break
+				}
 				rows = append(rows, []string{r.Key, r.Requests, r.Share, r.Baseline, r.Lift})
 			}
-			m.table([]string{"Key", "Requests", "Share", "Usually", "Lift"}, "lrrrr", rows)
+			m.table([]string{"Key", "Requests", "Share", "Usual share", "Lift"}, "lrrrr", rows)
 		}
 	}
 	if v.RetryStorm != "" {
@@ -411,7 +418,7 @@ func firstClock(span string) string {
 // emphasis, code, links, HTML, tables, headings, lists, autolinks.
 var mdEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-	`<`, `&lt;`, `>`, `&gt;`, `&`, `&amp;`, `|`, `\|`, `#`, `\#`, `~`, `\~`,
+	`<`, `\<`, `>`, `\>`, `&`, `\&`, `|`, `\|`, `#`, `\#`, `~`, `\~`,
 	"\r\n", " ", "\n", " ", "\r", " ",
 )
 

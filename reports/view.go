@@ -404,7 +404,10 @@ func summarize(v *view, r *analyzer.Report, tf timeFmt) {
 	total := t.Status.S2xx + t.Status.S3xx + t.Status.S4xx + t.Status.S5xx
 	if v.Quiet {
 		v.Headline = "No incident: the site behaved normally in these logs."
-		s := fmt.Sprintf("The logs cover %s. The site served %s", v.Window, countNoun(t.Requests, "request", "requests"))
+		s := fmt.Sprintf("The site served %s", countNoun(t.Requests, "request", "requests"))
+		if v.Window != "" {
+			s = "The logs cover " + v.Window + ". " + s
+		}
 		if total > 0 {
 			s += fmt.Sprintf(", %s of them server errors (5xx)", fmtPct(float64(t.Status.S5xx)/float64(total)))
 		}
