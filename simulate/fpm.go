@@ -244,7 +244,9 @@ func (s *sim) workerDone(wi int, job uint32) {
 		case status >= 500:
 			// an application error page ("database error"): most leave,
 			// some read it and reload
-			rc.retries += 2
+			if rc.pop != popLaunch {
+				rc.retries += 2
+			}
 			s.retry(rc, 8000)
 		case status == 200 && rc.ep == epRegisterForm:
 			s.followUp(rc, "/register", epRegisterPost)
@@ -479,10 +481,16 @@ func (s *sim) terminate(wi int, job uint32) {
 // killAllPHP is the operator's kill -9 of every child; the master respawns.
 func (s *sim) killAllPHP() {
 	f := &s.fpm
-	n := len(f.w)
-	for wi := 0; wi < n; wi++ {
-		if f.w[wi].alive && f.w[wi].born < s.now {
-			s.killWorker(wi, 9, true, true)
+	type victim struct{ wi, pid int }
+	var vs []victim
+	for wi := range f.w {
+		if f.w[wi].alive {
+			vs = append(vs, victim{wi, f.w[wi].pid})
+		}
+	}
+	for _, v := range vs {
+		if f.w[v.wi].alive && f.w[v.wi].pid == v.pid {
+			s.killWorker(v.wi, 9, true, true)
 		}
 	}
 }

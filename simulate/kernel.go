@@ -71,9 +71,6 @@ func (s *sim) checkMemory() {
 		s.db.rssMB += float64(s.o.MySQLRSSMB) * 0.55 / 300 // the buffer pool warms up
 	}
 	used := s.memoryMB()
-	if used >= float64(s.o.RAMMB)-64 {
-		s.sec(s.now).memSat = true
-	}
 	for guard := 0; guard < 8 && used > float64(s.o.RAMMB); guard++ {
 		// victim: the largest resident process (oom_score_adj 0 for all)
 		victim, vrss := -1, 0.0

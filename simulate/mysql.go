@@ -92,7 +92,7 @@ func (s *sim) dbWork(r *request) int64 {
 	}
 	if r.ep == epRegisterPost {
 		s.db.regRunning++
-		lock := 0.03 * float64(s.db.regRunning) * s.lognorm(1000, 0.3)
+		lock := 0.05 * float64(s.db.regRunning) * s.lognorm(1000, 0.3)
 		r.lockQ = ms(lock)
 		main += lock
 	}
@@ -198,7 +198,7 @@ func (s *sim) slowEntry(r *request, end int64) {
 		b = appMicros(b, end)
 		b = append(b, "Z\n# User@Host: shop[shop] @ localhost []  Id: "...)
 		id := s.db.thread - int64(s.rng.IntN(200))
-		for k := len(strconv.FormatInt(id, 10)); k < 6; k++ {
+		for k := len(strconv.FormatInt(id, 10)); k < 5; k++ {
 			b = append(b, ' ')
 		}
 		b = strconv.AppendInt(b, id, 10)

@@ -290,7 +290,7 @@ func (s *sim) finishTruth() *Truth {
 
 	// saturation intervals
 	t.Saturation = []TruthSaturation{}
-	add := func(res string, limit int64, flag func(*secStat) bool) {
+	add := func(res string, limit int64, gap int, flag func(*secStat) bool) {
 		a, b := -1, -1
 		emit := func() {
 			sat := TruthSaturation{Resource: res, Start: at(a), Limit: limit}
@@ -304,7 +304,7 @@ func (s *sim) finishTruth() *Truth {
 			if !flag(&st[i]) {
 				continue
 			}
-			if a >= 0 && i-b > 30 {
+			if a >= 0 && i-b > gap {
 				emit()
 				a = -1
 			}
@@ -317,9 +317,9 @@ func (s *sim) finishTruth() *Truth {
 			emit()
 		}
 	}
-	add("php-fpm", int64(o.MaxChildren), func(x *secStat) bool { return x.fpmSat })
-	add("mysql", int64(o.MaxConnections), func(x *secStat) bool { return x.dbSat })
-	add("memory", int64(o.RAMMB), func(x *secStat) bool { return x.memSat })
+	add("php-fpm", int64(o.MaxChildren), 30, func(x *secStat) bool { return x.fpmSat })
+	add("mysql", int64(o.MaxConnections), 30, func(x *secStat) bool { return x.dbSat })
+	add("memory", int64(o.RAMMB), 300, func(x *secStat) bool { return x.memSat })
 	slices.SortStableFunc(t.Saturation, func(a, b TruthSaturation) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c

@@ -128,7 +128,7 @@ func defaultOptions() Options {
 		Duration:           time.Hour,
 		Zone:               "Europe/Prague",
 		Host:               "shop.example",
-		Baseline:           6,
+		Baseline:           7,
 		SurgeFactor:        1,
 		PM:                 "dynamic",
 		MaxChildren:        16,
@@ -160,7 +160,7 @@ func knots(kv ...float64) []Knot {
 
 // viralShape: the post at 0, peak within minutes, a lull around minute 19–24
 // (when the operator acts), a reshare at minute 24–35, fading by minute 48.
-var viralShape = knots(0, 0, 3, 1, 14, 0.95, 19, 0.9, 19.5, 0.38, 24, 0.4, 26, 1.05, 34, 0.9, 42, 0.35, 46, 0.1, 50, 0.04, 120, 0.02, 600, 0.01)
+var viralShape = knots(0, 0, 3, 1, 14, 0.95, 19, 0.9, 19.5, 0.38, 24, 0.4, 26, 1.05, 34, 0.9, 42, 0.35, 46, 0.1, 50, 0.04, 120, 0.04, 480, 0.06, 900, 0.02, 1440, 0.01)
 
 func scenarioTable() []Scenario {
 	viral := Scenario{
@@ -186,14 +186,14 @@ func scenarioTable() []Scenario {
 		Name:        "launch",
 		Description: "a registration opens at 09:00: 25× the usual connections in the first minute, 1040 Too many connections, a retry storm and ambiguous writes",
 		Trigger:     "launch-rush",
-		Surges: []Surge{{Kind: SurgeLaunch, At: hm(9, 0), Peak: 150,
-			Shape: knots(0, 1, 1, 1, 3, 0.6, 10, 0.45, 20, 0.3, 30, 0.15, 40, 0.05, 60, 0.02)}},
+		Surges: []Surge{{Kind: SurgeLaunch, At: hm(9, 0), Peak: 100,
+			Shape: knots(0, 1, 1, 1, 2, 0.5, 5, 0.3, 10, 0.2, 15, 0.1, 25, 0.04, 40, 0.01)}},
 		Options: defaultOptions(),
 	}
 	launch.Start = hm(8, 45)
-	launch.MaxChildren = 60
+	launch.MaxChildren = 50
 	launch.MaxConnections = 40
-	launch.RetryProb = 0.7
+	launch.RetryProb = 0.85
 
 	crawler := Scenario{
 		Name:        "crawler",
@@ -221,9 +221,9 @@ func scenarioTable() []Scenario {
 	oom.MaxChildren = 40
 	oom.PM = "static"
 	oom.RAMMB = 2048
-	oom.MySQLRSSMB = 600
-	oom.WorkerRSSMB = 30
-	oom.WorkerLeakKB = 400
+	oom.MySQLRSSMB = 700
+	oom.WorkerRSSMB = 24
+	oom.WorkerLeakKB = 14
 
 	quiet := Scenario{
 		Name:        "quiet-day",

@@ -189,6 +189,8 @@ func (s *sim) retry(r request, delayMs float64) {
 		return
 	case popCrawler:
 		p = 0.5
+	case popLaunch:
+		delayMs = min(delayMs, 1500)
 	}
 	for k := uint8(0); k < r.retries; k++ {
 		p *= 0.85
@@ -219,6 +221,9 @@ func (s *sim) patience(r *request) int64 {
 	}
 	if r.post {
 		med = 30000
+	}
+	if r.pop == popLaunch {
+		med = 7000 // everyone wants a slot: "it hangs, click again"
 	}
 	return ms(s.lognorm(med, 0.7))
 }
@@ -341,9 +346,9 @@ func (s *sim) pageAssets(r *request) {
 	if ua.class == uaCrawler || ua.class == uaTool {
 		return
 	}
-	n := 3 + s.rng.IntN(4)
+	n := 4 + s.rng.IntN(6)
 	if c.returning {
-		n = s.rng.IntN(3)
+		n = s.rng.IntN(4)
 	}
 	t := s.now + ms(s.lognorm(60, 0.5))
 	for k := 0; k < n; k++ {

@@ -45,10 +45,11 @@ type Truth struct {
 	//            the listen backlog not empty; limit = pm.max_children.
 	//   mysql:   connections in use = max_connections (clients get 1040);
 	//            limit = max_connections.
-	//   memory:  resident memory of workers + mysqld above RAM (OOM kills);
-	//            limit = RAM in MiB.
-	// Samples closer than 30 s are merged into one interval; End is the
-	// last saturated second + 1 s, null when saturated at the window end.
+	//   memory:  the kernel OOM-killed a process (workers + mysqld + the
+	//            rest exceeded RAM); limit = RAM in MiB.
+	// Saturated seconds closer than 30 s (memory: 300 s) are merged into
+	// one interval; End is the last saturated second + 1 s, null when the
+	// last saturated second is the window's last.
 	Saturation []TruthSaturation `json:"saturation"`
 
 	// Restarts lists every service restart, kill and crash, sorted by At.
