@@ -453,9 +453,12 @@ func TestParseTimes(t *testing.T) {
 	f(parseISOTime, "2024-10-21 09:00:01", "2024-10-21T09:00:01Z")
 	f(parseISOTime, "2024-10-21T09:00:01+0530", "2024-10-21T03:30:01Z")
 	f(parseISOTime, "2024-13-21T09:00:01Z", "")
+	f(parseISOTime, "9999-10-21T09:00:01Z", "") // would overflow int64 nanoseconds
+	f(parseCLFTime, "10/Oct/0001:13:55:36 +0000", "")
 	f(parseISOTime, "2024-10-21T09:00:01 junk", "")
 	epoch := func(b []byte) (int64, bool) { return parseEpoch(b, fieldTimeEpoch) }
 	f(epoch, "1729501201.250", "2024-10-21T09:00:01.25Z")
 	f(epoch, "1729501201", "2024-10-21T09:00:01Z")
 	f(epoch, "17295x", "")
+	f(epoch, "99999999999", "")
 }

@@ -26,10 +26,14 @@ func fracNanos(b []byte, i int) (int64, int) {
 }
 
 // validClock reports whether the civil fields are in range (second 60 is a
-// leap second).
-func validClock(mon, day, hh, mm, ss int) bool {
-	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hh <= 23 && mm <= 59 && ss <= 60
+// leap second). Years are limited to 1970..2200 so that nanoseconds fit an
+// int64 and a garbled stamp is refused rather than placed in year 9999.
+func validClock(year, mon, day, hh, mm, ss int) bool {
+	return year >= 1970 && year <= 2200 && mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hh <= 23 && mm <= 59 && ss <= 60
 }
+
+// maxEpochSeconds is 2200-01-01T00:00:00Z, the last Unix second accepted.
+const maxEpochSeconds = 7258118400
 
 // parseCLFTime parses the common log format stamp "10/Oct/2000:13:55:36 -0700"
 // (optionally with a fraction after the seconds) into Unix nanoseconds.
@@ -44,7 +48,7 @@ func parseCLFTime(b []byte) (int64, bool) {
 	hh, ok4 := digits2(b[12:14])
 	mm, ok5 := digits2(b[15:17])
 	ss, ok6 := digits2(b[18:20])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || !validClock(mon, day, hh, mm, ss) {
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || !validClock(y1*100+y2, mon, day, hh, mm, ss) {
 		return 0, false
 	}
 	i := 20
@@ -77,7 +81,7 @@ func parseISOTime(b []byte) (int64, bool) {
 	hh, ok5 := digits2(b[11:13])
 	mm, ok6 := digits2(b[14:16])
 	ss, ok7 := digits2(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || !validClock(mon, day, hh, mm, ss) {
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || !validClock(y1*100+y2, mon, day, hh, mm, ss) {
 		return 0, false
 	}
 	i := 19
@@ -103,7 +107,7 @@ func parseEpoch(b []byte, f accessField) (int64, bool) {
 	switch f {
 	case fieldTimeEpochMs, fieldTimeEpochUs:
 		n, ok := atoiFixed(b)
-		if !ok {
+		if !ok || n > maxEpochSeconds*1e6 {
 			return 0, false
 		}
 		if f == fieldTimeEpochMs {
@@ -126,7 +130,7 @@ func parseEpoch(b []byte, f accessField) (int64, bool) {
 	if i < len(b) && b[i] == '.' {
 		ns, i = fracNanos(b, i+1)
 	}
-	if i != len(b) {
+	if i != len(b) || sec > maxEpochSeconds {
 		return 0, false
 	}
 	return sec*1e9 + ns, true
