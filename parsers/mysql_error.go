@@ -21,8 +21,10 @@ const mysqlMaxText = 64 << 10
 // physical lines, Client the host of an "Aborted connection", Unit the
 // syslog program when the line was wrapped.
 type mysqlErrorReader struct {
-	zone   zoneCache
-	anchor mysqlDayAnchor
+	zone    zoneCache
+	anchor  mysqlDayAnchor
+	year    int // year of classic syslog wrapper stamps (EventOptions.Year)
+	lastMon int
 
 	have  bool
 	cur   Event
@@ -36,7 +38,7 @@ type mysqlErrorReader struct {
 // Stamps without a zone (5.5, 5.6, MariaDB, "log_timestamps=SYSTEM" without
 // offset) are read in opts.Loc.
 func newMySQLErrorReader(opts EventOptions) EventReader {
-	return &mysqlErrorReader{zone: newZoneCache(opts.Loc)}
+	return &mysqlErrorReader{zone: newZoneCache(opts.Loc), year: opts.Year}
 }
 
 // Feed implements EventReader.
@@ -51,6 +53,19 @@ func (r *mysqlErrorReader) Feed(line []byte, num int64, emit func(*Event)) error
 		return &LineError{Reason: "not a mysql line", Detail: "syslog program " + mysqlQuote(prog)}
 	}
 	st, rest, ok := parseMySQLStamp(inner)
+	if !ok && wrapped && len(inner) > 0 && inner[0] == '[' {
+		// MySQL 8 through log_sink_syseventlog: "mysqld[1]: [System]
+		// [MY-010116] [Server] …", no stamp of its own; the wrapper's
+		// stamp is the record's time.
+		if b := parseMySQLBody(inner); b.labeled {
+			if r.have {
+				r.finish()
+				emit(&r.cur)
+			}
+			r.startBody(r.wrapperTime(line), b, prog)
+			return nil
+		}
+	}
 	if !ok {
 		if r.have {
 			r.continueRecord(inner)
@@ -80,13 +95,18 @@ func (r *mysqlErrorReader) Flush(emit func(*Event)) {
 
 // start begins a record at a stamped line.
 func (r *mysqlErrorReader) start(st mysqlStamp, rest, prog []byte) {
-	r.cur = Event{Kind: KindMySQLError, Lines: 1}
+	var ns int64
+	if sec, ok := r.unix(st); ok {
+		ns = sec*1e9 + st.nsec
+	}
+	r.startBody(ns, parseMySQLBody(rest), prog)
+}
+
+// startBody begins a record at time ns (0: unknown) with the parsed body b.
+func (r *mysqlErrorReader) startBody(ns int64, b mysqlBody, prog []byte) {
+	r.cur = Event{Kind: KindMySQLError, Lines: 1, Time: ns}
 	r.have = true
 	r.hostS, r.hostE = 0, 0
-	if sec, ok := r.unix(st); ok {
-		r.cur.Time = sec*1e9 + st.nsec
-	}
-	b := parseMySQLBody(rest)
 	r.cur.Level = b.level
 	r.cur.Code = b.code
 	r.buf = append(r.buf[:0], b.msg...)
@@ -163,6 +183,35 @@ func (r *mysqlErrorReader) unix(st mysqlStamp) (int64, bool) {
 // server or its wrappers (mysqld, mysqld_safe, mariadbd, mariadb-server).
 func mysqlProgram(prog []byte) bool {
 	return mysqlContains(prog, "mysql") || mysqlContains(prog, "mariadb") || mysqlContains(prog, "MariaDB") || mysqlContains(prog, "MySQL")
+}
+
+// wrapperTime returns the instant of a syslog or ISO wrapper stamp in
+// Unix nanoseconds, 0 when it has none or (classic syslog) no year is
+// known: EventOptions.Year, moved on when the month wraps.
+func (r *mysqlErrorReader) wrapperTime(line []byte) int64 {
+	if len(line) >= 16 && line[0] >= '0' && line[0] <= '9' {
+		st, _, ok := parseMySQLDateStamp(line)
+		if !ok {
+			return 0
+		}
+		sec, _ := r.unix(st)
+		return sec*1e9 + st.nsec
+	}
+	if len(line) < 16 || r.year == 0 {
+		return 0
+	}
+	mo := monthIndex(line[:3])
+	d, h, mi, sec := myDigitsSp(line, 4), myDigits(line, 7, 2), myDigits(line, 10, 2), myDigits(line, 13, 2)
+	if mo == 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || !myValidCivil(mo, d, h, mi, sec) {
+		return 0
+	}
+	if r.lastMon != 0 && mo+6 < r.lastMon {
+		r.year++
+	}
+	r.lastMon = mo
+	u := r.zone.unix(civilToUnix(r.year, mo, d, h, mi, sec))
+	r.anchor = mysqlDayAnchor{unix: u, set: true}
+	return u * 1e9
 }
 
 func mysqlTrimCR(b []byte) []byte {

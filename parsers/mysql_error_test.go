@@ -341,6 +341,30 @@ Nov 21 11:15:03 db1 mariadbd[4242]: 2024-11-21 11:15:03 0 [Note] /usr/sbin/maria
 	}
 }
 
+// TestMySQLErrorReaderSyseventlog: MySQL 8 writing to syslog has no stamp of
+// its own; the wrapper's stamp (and EventOptions.Year) dates the record.
+func TestMySQLErrorReaderSyseventlog(t *testing.T) {
+	r := newMySQLErrorReader(EventOptions{Loc: mysqlLoc(t, "Europe/Berlin"), Year: 2024})
+	res := mysqlFeedAll(r, []byte(`Nov 21 11:15:02 db1 mysqld[1234]: [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.40) starting as process 1234
+Nov 21 11:15:04 db1 mysqld[1234]: [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '8.0.40'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - GPL.
+2024-11-21T11:16:00+01:00 db1 mysqld[1234]: [ERROR] [MY-010119] [Server] Aborting`))
+	if len(res.skipped) != 0 || len(res.events) != 3 {
+		t.Fatalf("skipped=%+v events=%+v", res.skipped, res.events)
+	}
+	want := []struct {
+		time string
+		typ  EventType
+	}{{"2024-11-21T10:15:02Z", MySQLStarting}, {"2024-11-21T10:15:04Z", MySQLReady}, {"2024-11-21T10:16:00Z", MySQLAborting}}
+	for i, w := range want {
+		if e := res.events[i]; e.Time != w.time || e.Type != w.typ || e.Unit != "mysqld" {
+			t.Errorf("record %d = %+v, want %s %d", i, e, w.time, w.typ)
+		}
+	}
+	if res.events[0].PID != 1234 || res.events[1].Num[0] != 3306 || res.events[2].Level != LevelError {
+		t.Errorf("fields: %+v", res.events)
+	}
+}
+
 func TestMySQLErrorReaderTextBound(t *testing.T) {
 	r := newMySQLErrorReader(EventOptions{Loc: time.UTC})
 	var n int

@@ -90,6 +90,13 @@ func sniffMySQLError(lines [][]byte) (string, bool) {
 		}
 		st, rest, ok := parseMySQLStamp(l)
 		if !ok {
+			// MySQL 8 through syslog (log_sink_syseventlog): no inner stamp.
+			if len(prog) > 0 && len(l) > 0 && l[0] == '[' {
+				if b := parseMySQLBody(l); b.labeled && b.code != 0 {
+					starts++
+					my8++
+				}
+			}
 			continue
 		}
 		b := parseMySQLBody(rest)

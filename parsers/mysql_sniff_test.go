@@ -31,6 +31,7 @@ func TestSniffMySQL(t *testing.T) {
 		{"mariadb padded hour", "2023-10-22  0:00:35 2217 [Warning] Aborted connection 2217 to db: 'wp'", KindMySQLError, "mariadb 10.x"},
 		{"mariadb by name", "2023-10-21 10:45:59 0 [Note] /usr/sbin/mariadbd (server 10.11.6-MariaDB-0+deb12u1) starting as process 1273 ...", KindMySQLError, "mariadb 10.x"},
 		{"mariadb journald", "Oct 21 10:45:59 srv mariadbd[1273]: 2023-10-21 10:45:59 1194 [Warning] Aborted connection 1194 to db: 'wp'", KindMySQLError, "mariadb 10.x"},
+		{"mysql 8 syseventlog", "Nov 21 11:15:02 db1 mysqld[1234]: [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.40) starting as process 1234", KindMySQLError, "mysql 8.x"},
 		{"mysql slow 5.7", "# Time: 2016-07-20T18:13:25.698433Z\n# User@Host: root[root] @ localhost [127.0.0.1]  Id:     3\n# Query_time: 0.003464  Lock_time: 0.000324 Rows_sent: 1000  Rows_examined: 2000", KindMySQLSlow, "mysql slow"},
 		{"percona slow", "# Time: 100518 5:11:01\n# User@Host: foo[foo] @ [1.2.3.4]\n# Thread_id: 342 Schema: db1 Last_errno: 0 Killed: 0\n# Query_time: 0.000173 Lock_time: 0.000048 Rows_sent: 18 Rows_examined: 18", KindMySQLSlow, "percona slow"},
 		{"mariadb slow", "# Time: 241121  9:05:01\n# User@Host: app[app] @ localhost []\n# Thread_id: 42  Schema: shop  QC_hit: No\n# Query_time: 7.725616  Lock_time: 0.000328  Rows_sent: 4  Rows_examined: 1543720", KindMySQLSlow, "mariadb slow"},
