@@ -74,6 +74,8 @@ var fpmCases = []eventCase{
 		want: `fpm fpm-child-exited warning t=2024-11-21T10:15:02 pid=7 num=[-1 15 1000000 0] pool="www"`},
 	{name: "cri", lines: []string{`2024-11-21T10:15:02.1Z stderr F [21-Nov-2024 10:15:02] NOTICE: Finishing ...`},
 		want: `fpm fpm-finishing notice t=2024-11-21T10:15:02`},
+	{name: "docker json-file", lines: []string{`{"log":"[21-Nov-2024 10:15:02] WARNING: [pool www] child 7 said into stderr: \"PHP message: PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted\"\n","stream":"stderr","time":"2024-11-21T10:15:02.5Z"}`},
+		want: `fpm fpm-said warning t=2024-11-21T10:15:02 pid=7 php=memory-exhausted pool="www"`},
 	{name: "php error_log line", lines: []string{`[21-Nov-2024 10:15:02 UTC] PHP Fatal error:  Maximum execution time of 30 seconds exceeded in /var/www/a.php on line 5`},
 		want: `fpm other error t=2024-11-21T10:15:02 php=max-execution-time`},
 }

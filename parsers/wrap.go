@@ -39,6 +39,7 @@ type wrapped struct {
 // and no zone).
 type unwrapper struct {
 	clock eventClock
+	buf   []byte // the unescaped "log" of a docker json-file line
 }
 
 func newUnwrapper(opts EventOptions) unwrapper { return unwrapper{clock: newEventClock(opts)} }
@@ -54,6 +55,19 @@ func (u *unwrapper) unwrap(line []byte, w *wrapped) bool {
 	if t, n := u.syslogStamp(line); n > 0 {
 		w.form, w.time = wrapSyslog, t
 		return hostTag(line[n:], w, false)
+	}
+	if hasPrefixString(line, `{"log":"`) {
+		return u.dockerJSON(line, w)
+	}
+	if t, n := u.fullStamp(line); n > 0 {
+		// journalctl -o short-full: "Thu 2024-11-21 10:15:02 CET host …"
+		w.form, w.time = wrapSyslog, t
+		return hostTag(line[n:], w, true)
+	}
+	if t, n := unixStamp(line); n > 0 {
+		// journalctl -o short-unix: "1732184102.123456 host …"
+		w.form, w.time = wrapSyslog, t
+		return hostTag(line[n:], w, true)
 	}
 	if t, n := u.isoStamp(line); n > 0 {
 		w.time = t
@@ -80,10 +94,11 @@ func (u *unwrapper) unwrap(line []byte, w *wrapped) bool {
 		}
 		return true
 	}
-	if hostTag(line, w, true) {
+	if hostTag(line, w, true) && w.pid > 0 {
 		w.form = wrapTag
 		return true
 	}
+	*w = wrapped{}
 	return false
 }
 
@@ -113,6 +128,65 @@ func (u *unwrapper) syslogStamp(b []byte) (int64, int) {
 	}
 	y := u.clock.yearOf(mo)
 	return u.clock.unix(y, mo, d, h, mi, s)*1e9 + frac, n + 1
+}
+
+// dockerJSON unwraps a line of docker's json-file log driver,
+// {"log":"…\n","stream":"stderr","time":"2024-11-21T10:15:02.123456789Z"}:
+// the message is unescaped into the unwrapper's buffer (valid until the
+// next unwrap), without its trailing newline.
+func (u *unwrapper) dockerJSON(line []byte, w *wrapped) bool {
+	i := len(`{"log":`)
+	end, ok := skipString(line, i)
+	if !ok {
+		return false
+	}
+	u.buf = jsonValue(u.buf[:0], line[i:end])
+	msg := u.buf
+	for len(msg) > 0 && (msg[len(msg)-1] == '\n' || msg[len(msg)-1] == '\r') {
+		msg = msg[:len(msg)-1]
+	}
+	w.form, w.msg = wrapDocker, msg
+	if j := indexString(line[end:], `"time":"`); j >= 0 {
+		if t, n := u.isoStamp(line[end+j+len(`"time":"`):]); n > 0 {
+			w.time = t
+		}
+	}
+	return true
+}
+
+// fullStamp parses the journalctl short-full stamp "Thu 2024-11-21
+// 10:15:02 CET " (the zone abbreviation is not resolved: "UTC" is UTC,
+// anything else the input's zone) and the space after it.
+func (u *unwrapper) fullStamp(b []byte) (int64, int) {
+	if len(b) < 29 || b[3] != ' ' || b[14] != ' ' || b[23] != ' ' || b[4] < '0' || b[4] > '9' {
+		return 0, 0
+	}
+	t, n := isoStamp(b[4:23], &u.clock)
+	if n != 19 {
+		return 0, 0
+	}
+	end := indexByteN(b[24:], ' ', 8)
+	if end <= 0 {
+		return 0, 0
+	}
+	if string(b[24:24+end]) == "UTC" {
+		t = civilToUnix(evDigits(b, 4, 4), evDigits(b, 9, 2), evDigits(b, 12, 2), evDigits(b, 15, 2), evDigits(b, 18, 2), evDigits(b, 21, 2)) * 1e9
+	}
+	return t, 24 + end + 1
+}
+
+// unixStamp parses the journalctl short-unix stamp "1732184102.123456 ":
+// ten digits of seconds, a fraction, and a space.
+func unixStamp(b []byte) (int64, int) {
+	s, n := evUint(b)
+	if n != 10 || n >= len(b) || b[n] != '.' {
+		return 0, 0
+	}
+	f, k := evFrac(b[n+1:])
+	if k == 0 || n+1+k >= len(b) || b[n+1+k] != ' ' {
+		return 0, 0
+	}
+	return s*1e9 + f, n + 1 + k + 1
 }
 
 // isoStamp parses "2024-11-21T10:15:02[.fff][Z|+01:00|+0100]" at the start
@@ -177,7 +251,7 @@ func hostTag(b []byte, w *wrapped, strict bool) bool {
 	for i < len(rest) && i < 128 && rest[i] != '[' && rest[i] != ':' && rest[i] != ' ' {
 		i++
 	}
-	if i > 0 && i < len(rest) {
+	if i > 0 && i < len(rest) && isTagStart(rest[0]) {
 		prog := rest[:i]
 		j := i
 		var pid int64
@@ -204,6 +278,12 @@ func hostTag(b []byte, w *wrapped, strict bool) bool {
 	}
 	w.msg = rest
 	return true
+}
+
+// isTagStart reports whether c may begin a syslog tag: programs start with
+// a letter (or "_", "(" as in "(sd-pam)").
+func isTagStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '('
 }
 
 // criStream returns the length of a CRI log prefix "stdout F " / "stderr P "
