@@ -9,6 +9,10 @@ package parsers
 // still count in Event.Lines.
 const mysqlMaxText = 64 << 10
 
+// mysqlClassifyLines is how many lines of an unclassified record are
+// searched for its meaning; status and semaphore dumps run to thousands.
+const mysqlClassifyLines = 16
+
 // mysqlErrorReader is the EventReader for the MySQL error log. A record is
 // emitted when the next stamped line arrives, or on Flush.
 //
@@ -139,7 +143,7 @@ func (r *mysqlErrorReader) continueRecord(line []byte) {
 	case r.cur.Type == MySQLReady && r.cur.Num[0] < 0:
 		// "Version: '5.7.44'  socket: '…'  port: 3306  …" under the ready line.
 		r.cur.Num[0] = mysqlPort(line)
-	case r.cur.Type == EventOther:
+	case r.cur.Type == EventOther && r.cur.Lines <= mysqlClassifyLines:
 		// A pre-5.1 InnoDB message or mysqld_safe line whose meaning is on
 		// a later line ("InnoDB: Starting crash recovery.").
 		if c := classifyMySQL(line, 0, false); c.typ != EventOther {

@@ -1,5 +1,7 @@
 package parsers
 
+import "bytes"
+
 // Wrappers around MySQL error-log lines: syslog ("Sep 16 21:30:26 host
 // mysqld: …", "2019-09-06T01:45:18 srv mysqld[1234]: …"), journalctl text
 // (the same shape), `docker logs -t` ("2024-11-21T10:15:02.123456789Z …") and
@@ -100,10 +102,11 @@ func mysqlComposeByte(c byte) bool {
 
 // mysqlIndexByte is the index of c in b at or after from, or -1.
 func mysqlIndexByte(b []byte, c byte, from int) int {
-	for i := from; i < len(b); i++ {
-		if b[i] == c {
-			return i
-		}
+	if from >= len(b) || from < 0 {
+		return -1
+	}
+	if i := bytes.IndexByte(b[from:], c); i >= 0 {
+		return from + i
 	}
 	return -1
 }
