@@ -348,3 +348,34 @@ func TestEventZone(t *testing.T) {
 
 // timeUTC is ns as a UTC time.
 func timeUTC(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// TestEventReadersHostileLines feeds every reader a 1 MiB line, binary
+// garbage and a 16 KB URL: skipped or parsed, never a crash, and the long
+// URL arrives whole.
+func TestEventReadersHostileLines(t *testing.T) {
+	long := strings.Repeat("A", 1<<20)
+	garbage := "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\xff\xfe"
+	url := "/search?q=" + strings.Repeat("x", 16<<10)
+	nginxLong := `2024/11/21 10:15:02 [error] 1#1: *1 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 1.2.3.4, server: s, request: "GET ` + url + ` HTTP/1.1", upstream: "fastcgi://127.0.0.1:9000", host: "h"`
+	for _, mk := range []func() EventReader{
+		newNginxTestReader, newApacheTestReader, newFPMTestReader,
+		func() EventReader { return newFPMSlowReader(testOpts) },
+		newSyslogTestReader,
+		func() EventReader { return newJournalJSONReader(testOpts) },
+		func() EventReader { return newDmesgReader(testOpts) },
+	} {
+		r := mk()
+		for _, l := range []string{long, garbage, "[" + long, "{" + long} {
+			if err := r.Feed([]byte(l), 1, func(*Event) {}); err != nil {
+				if _, ok := err.(*LineError); !ok {
+					t.Errorf("%T: error %T", r, err)
+				}
+			}
+		}
+		r.Flush(func(*Event) {})
+	}
+	evs, errs := feedLines(newNginxTestReader(), nginxLong)
+	if errs[0] != nil || len(evs) != 1 || string(evs[0].Request) != "GET "+url+" HTTP/1.1" || evs[0].Type != NginxUpstreamTimeoutRead {
+		t.Errorf("16 KB URL: %v, %d events", errs[0], len(evs))
+	}
+}
