@@ -179,7 +179,8 @@ type sim struct {
 	db    dbState
 	cache map[string]*cacheEntry
 
-	waitQ    int // people queued in the waiting room
+	waitQ    []visit // people queued in the waiting room
+	waitH    int
 	stats    []secStat
 	truth    Truth
 	pending  []int32 // failed writes awaiting the worker's outcome

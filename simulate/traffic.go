@@ -32,20 +32,17 @@ func (s *sim) arrivals(sec int64) {
 	if s.o.WaitingRoomRPS > 0 {
 		// Everyone joins the back of the room; the room admits a fixed
 		// number a second, oldest first. Who waits is not logged by nginx.
-		s.waitQ += len(vs)
+		s.waitQ = append(s.waitQ, vs...)
 		admit := int(s.o.WaitingRoomRPS)
 		if s.rng.Float64() < s.o.WaitingRoomRPS-float64(admit) {
 			admit++
 		}
-		if admit > s.waitQ {
-			admit = s.waitQ
-		}
-		s.waitQ -= admit
-		if admit < len(vs) {
-			vs = vs[:admit]
-		}
-		for len(vs) < admit {
-			vs = append(vs, s.baselineVisit())
+		admit = min(admit, len(s.waitQ)-s.waitH)
+		vs = append([]visit(nil), s.waitQ[s.waitH:s.waitH+admit]...)
+		s.waitH += admit
+		if s.waitH > 4096 && s.waitH*2 > len(s.waitQ) {
+			n := copy(s.waitQ, s.waitQ[s.waitH:])
+			s.waitQ, s.waitH = s.waitQ[:n], 0
 		}
 	}
 	for i := range vs {
@@ -261,7 +258,7 @@ func (s *sim) arrive(i int32) {
 	}
 	if s.o.MicrocacheTTL > 0 && !r.post && r.ep != epCart && r.ep != epRegisterForm {
 		if e := s.cache[r.path]; e != nil {
-			if s.now < e.expires || e.updating {
+			if s.now < e.expires || (e.updating && e.expires > 0) {
 				r.cacheable = false
 				s.respondAfter(i, 200, e.bytes, ms(s.lognorm(2, 0.4)))
 				return
