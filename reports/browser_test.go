@@ -140,6 +140,14 @@ func TestBrowser(t *testing.T) {
 		if got, ok := zoom.([]any); !ok || len(got) != 2 || got[0] != 25.0 || got[1] != 75.0 {
 			t.Errorf("latency chart zoom after zooming rps = %v, want [25 75]", zoom)
 		}
+		// The page prints: a PDF of several pages comes out.
+		pdf, err := chromedp.Run(p.ctx, chromedp.PrintToPDF(chromedp.PDFPrintBackground()))
+		if err != nil {
+			t.Fatalf("print to PDF: %v", err)
+		}
+		if !bytes.HasPrefix(pdf, []byte("%PDF-")) || len(pdf) < 50_000 {
+			t.Errorf("printing gave %d bytes that do not look like a PDF of the report", len(pdf))
+		}
 		p.finish(t, os.Getenv("POSTMORTEM_SCREENSHOT"))
 	})
 
