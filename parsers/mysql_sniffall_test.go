@@ -24,7 +24,9 @@ func TestMySQLPackageSniff(t *testing.T) {
 		"percona-toolkit/errlogs/errlog001.txt", "percona-toolkit/errlogs/errlog004.txt", "percona-toolkit/errlogs/errlog007.txt",
 		"percona-toolkit/slowlogs/slow002.txt", "percona-toolkit/slowlogs/slow034.txt", "percona-toolkit/slowlogs/mysql5.7.log",
 	} {
-		files = append(files, mysqlCorpus(t, rel))
+		if _, err := os.Stat(mysqlCorpusDir); err == nil {
+			files = append(files, filepath.Join(mysqlCorpusDir, rel))
+		}
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
