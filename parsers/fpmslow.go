@@ -44,6 +44,9 @@ func (r *fpmSlowReader) Feed(line []byte, num int64, emit func(*Event)) error {
 		r.frames, r.lines, r.pending = 0, 1, true
 		return nil
 	}
+	if r.pending && len(r.text)+len(line) >= maxRecordBytes {
+		return &LineError{Reason: reasonNotFPMSlow, Detail: detailf("trace past 64 KiB", line)}
+	}
 	if !r.pending {
 		return &LineError{Reason: reasonNotFPMSlow, Detail: detailf("expected [dd-Mon-yyyy hh:mm:ss]  [pool name] pid N", line)}
 	}

@@ -6,7 +6,14 @@ import "bytes"
 const (
 	reasonNotNginxError = "not an nginx error line"
 	reasonNginxPrefix   = "bad nginx error prefix"
+	reasonNginxTooLong  = "nginx record too long"
 )
+
+// maxRecordBytes caps a multi-line record (nginx FastCGI stderr entries,
+// PHP-FPM slow-log traces): nginx writes at most 2048 bytes an entry and FPM
+// 20 frames a trace, so anything longer is not one record, and the cap
+// keeps memory bounded on hostile input.
+const maxRecordBytes = 64 << 10
 
 // nginxErrorReader reads an nginx error log (domain.md A.3). A record starts
 // with a "2024/11/21 10:15:02 [level] pid#tid: " line, bare or inside a
@@ -48,6 +55,9 @@ func (r *nginxErrorReader) Feed(line []byte, num int64, emit func(*Event)) error
 		// A syslog line of another program (a journal mixing units) is
 		// never the continuation of an nginx record.
 		return &LineError{Reason: reasonNotNginxError, Detail: detailf("syslog line of another program", line)}
+	}
+	if r.pending && len(r.buf)+len(line) >= maxRecordBytes {
+		return &LineError{Reason: reasonNginxTooLong, Detail: detailf("continuation past 64 KiB", line)}
 	}
 	if r.pending {
 		r.buf = append(r.buf, '\n')

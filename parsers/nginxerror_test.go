@@ -126,6 +126,27 @@ func TestNginxErrorContinuationAfterRecord(t *testing.T) {
 	}
 }
 
+func TestNginxErrorRecordCap(t *testing.T) {
+	r := newNginxErrorReader(testOpts)
+	emit := func(*Event) {}
+	if err := r.Feed([]byte(`2024/11/21 10:15:02 [error] 1#1: *1 FastCGI sent in stderr: "PHP message: x`), 1, emit); err != nil {
+		t.Fatal(err)
+	}
+	chunk := []byte(strings.Repeat("y", 1000))
+	skipped := 0
+	for i := range 200 {
+		if err := r.Feed(chunk, int64(i+2), emit); err != nil {
+			if le, ok := err.(*LineError); !ok || le.Reason != reasonNginxTooLong {
+				t.Fatalf("line %d: %v", i+2, err)
+			}
+			skipped++
+		}
+	}
+	if skipped != 200-65 || len(r.buf) >= maxRecordBytes {
+		t.Errorf("skipped %d continuation lines, buffer %d bytes", skipped, len(r.buf))
+	}
+}
+
 func TestNginxErrorAllocs(t *testing.T) {
 	r := newNginxErrorReader(testOpts)
 	line := []byte(nginxCases[2].lines[0])
