@@ -17,7 +17,7 @@ var sniffOpts = EventOptions{Loc: time.UTC, Year: 2000}
 // access logs (format = the AccessParser's name), nginx and Apache error
 // logs, PHP-FPM master and slow logs, MySQL/MariaDB error and slow logs,
 // and kernel input (syslog or journal text that may mix units, journal
-// JSON, dmesg). A syslog or journal file whose lines all come from one
+// JSON, dmesg). A syslog or journal file whose sampled lines all come from one
 // service of a sub-format is that service's kind, format suffixed
 // " (syslog)". Each candidate is scored by the share of lines its reader
 // parses; the best share of at least 60% wins, ties going to the more
@@ -221,7 +221,7 @@ func sniffDmesg(sample [][]byte) (c sniffCandidate) {
 	return c
 }
 
-// sniffSyslog counts syslog and journal text lines. When nearly all of them
+// sniffSyslog counts syslog and journal text lines. When all of them
 // come from one service with a reader of its own (php-fpm, mysqld, nginx,
 // Apache), the input is that service's log inside syslog.
 func sniffSyslog(sample [][]byte) (c sniffCandidate) {
@@ -251,7 +251,7 @@ func sniffSyslog(sample [][]byte) (c sniffCandidate) {
 		{progNginx, KindNginxError, FormatNginxError},
 		{progApache, KindApacheError, FormatApacheError24},
 	} {
-		if c.parsed > 0 && progs[s.prog]*10 >= c.parsed*9 {
+		if c.parsed > 0 && progs[s.prog] == c.parsed {
 			c.kind, c.format = s.kind, s.format+formatWrappedSyslog
 		}
 	}
