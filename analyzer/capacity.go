@@ -41,6 +41,7 @@ const (
 	capPrivate                    // never cacheable: private path, authenticated or not GET/HEAD
 	capHasRT                      // the log has a request time
 	capS499
+	capS500 // 500: in PHP's own error page (for example 1040 Too many connections)
 )
 
 // capRec is one dynamic request.
@@ -141,6 +142,9 @@ func (c *capacityAgg) addAccess(r *parsers.Access) {
 	if r.Status == 499 {
 		f |= capS499
 	}
+	if r.Status == 500 {
+		f |= capS500
+	}
 	if r.Status == 200 {
 		f |= capOK200
 	}
@@ -237,6 +241,9 @@ type capModel struct {
 	// contA fits service time = s0 × (1 + contA·n²) with n requests running
 	// (database contention); contBase is the factor at baseline concurrency.
 	contA, contBase float64
+	// writeCap caps the completion rate of writes (req/s; 0 = none): their
+	// own bottleneck, measured while saturated.
+	writeCap float64
 }
 
 // buildModel sorts the records, classes cacheable GETs and measures health
@@ -409,27 +416,32 @@ const (
 
 // capFacts are the limits and sizes with their sources.
 type capFacts struct {
-	pool                   float64
-	poolSrc, poolConf      string
-	rssMB                  float64
-	rssSrc                 string
-	ramMB                  float64 // 0 unknown
-	maxConn                float64
-	maxConnSrc             string
-	tooManyConns           int64
-	backlog                float64
-	sustain                [capClasses]float64 // served rps in the best healthy minute, per class
-	sustainAll, sustainDyn float64
-	peakAll, peakDyn       float64
-	peakAt                 int64   // Unix second of the busiest minute's start
-	lambda                 float64 // peak dynamic arrival rate
-	svc                    float64 // healthy mean service time, s
-	concurrency            float64
-	workersNeeded          float64
-	ramFit                 float64 // workers that fit in RAM; 0 unknown
-	baseDyn                float64 // median PHP arrival rate of healthy minutes
-	satServed, satSvc      float64 // PHP requests served per second while saturated, and the service time that implies
-	bestWorkers            float64 // the pool size where throughput peaks under contention; 0 = no contention seen
+	pool                            float64
+	poolSrc, poolConf               string
+	rssMB                           float64
+	rssSrc                          string
+	ramMB                           float64 // 0 unknown
+	maxConn                         float64
+	maxConnSrc                      string
+	tooManyConns                    int64
+	backlog                         float64
+	sustain                         [capClasses]float64 // served rps in the best healthy minute, per class
+	sustainAll, sustainDyn          float64
+	peakAll, peakDyn                float64
+	peakAt                          int64   // Unix second of the busiest minute's start
+	lambda                          float64 // peak dynamic arrival rate
+	svc                             float64 // healthy mean service time, s
+	concurrency                     float64
+	workersNeeded                   float64
+	ramFit                          float64             // workers that fit in RAM; 0 unknown
+	baseDyn                         float64             // median PHP arrival rate of healthy minutes
+	satServed, satSvc               float64             // PHP requests served per second while saturated, and the service time that implies
+	bestWorkers                     float64             // the pool size where throughput peaks under contention; 0 = no contention seen
+	dbLimit                         float64             // max_connections binding in the replay; 0 = not binding
+	satK                            [capClasses]float64 // per class, the most served a second while saturated
+	satMinutes                      int
+	satWrites, satWriteFail, satDyn float64
+	phpPerView                      float64 // PHP requests per page view in the incident, for the waiting room
 }
 
 func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
@@ -529,7 +541,6 @@ func (m *capModel) facts(st *State, o *Options) capFacts {
 	if f.pool < 1 {
 		f.pool = 1
 	}
-	m.fitContention(st, &f)
 	// Worker memory.
 	f.rssMB, f.rssSrc = capDefaultRSSMB, "default"
 	if o.WorkerRSSMB > 0 {
@@ -564,6 +575,20 @@ func (m *capModel) facts(st *State, o *Options) capFacts {
 			}
 		}
 	}
+	// The limit binds in the replay when it is known, or when the logs show
+	// it was hit (then it is estimated from the requests running when PHP
+	// answered 500).
+	if f.maxConnSrc == "flag" {
+		f.dbLimit = f.maxConn
+	} else if f.tooManyConns > 0 {
+		// 1040 proves the limit sat below the running PHP workers.
+		est := m.dbLimitEstimate()
+		if est <= 0 || est >= f.pool {
+			est = math.Max(1, math.Round(0.8*f.pool))
+		}
+		f.maxConn, f.maxConnSrc, f.dbLimit = est, "derived", est
+	}
+	m.fitContention(st, &f)
 	f.backlog = capDefaultBacklog
 	return f
 }
@@ -614,19 +639,88 @@ func (m *capModel) fitContention(st *State, f *capFacts) {
 		mm := &m.mins[i]
 		served := (mm.n[capCacheGET] - mm.fail[capCacheGET] + mm.n[capDynGET] - mm.fail[capDynGET] + mm.n[capWrite] - mm.fail[capWrite]) / 60
 		f.satServed = max(f.satServed, served)
+		for k := range mm.n {
+			f.satK[k] = max(f.satK[k], (mm.n[k]-mm.fail[k])/60)
+		}
+		f.satMinutes++
+		f.satWriteFail += mm.fail[capWrite]
+		f.satWrites += mm.n[capWrite]
+		f.satDyn += mm.n[capCacheGET] + mm.n[capDynGET] + mm.n[capWrite]
+	}
+	// Writes that failed while saturated and make a fifth of the PHP load
+	// had their own bottleneck (row locks, one table): the replay then lets
+	// them complete no faster than they did while saturated.
+	if f.satWrites >= 0.2*f.satDyn && f.satWriteFail >= 0.05*f.satWrites && f.satK[capWrite] > 0 {
+		m.writeCap = f.satK[capWrite]
 	}
 	if f.satServed <= 0 || f.poolSrc == "derived" {
 		return
 	}
-	f.satSvc = f.pool / f.satServed
+	n := f.pool
+	if f.dbLimit > 0 {
+		n = min(n, f.dbLimit)
+	}
+	f.satSvc = n / f.satServed
 	g := f.satSvc / f.svc
 	if g < 1.2 {
 		return
 	}
 	nb := f.baseDyn * f.svc
-	m.contA = (g - 1) / max(1, f.pool*f.pool-nb*nb)
+	m.contA = (g - 1) / max(1, n*n-nb*nb)
 	m.contBase = 1 + m.contA*nb*nb
 	f.bestWorkers = math.Floor(1 / math.Sqrt(m.contA))
+}
+
+// dbLimitEstimate estimates MySQL max_connections from the access log:
+// when PHP answered 500 (Too many connections), the database held as many
+// connections as PHP requests were running. Running = successful PHP
+// requests whose last p95-healthy-service-time seconds cover the instant
+// (the earlier part of a long request is its wait in the backlog). The
+// median over those instants is the estimate.
+func (m *capModel) dbLimitEstimate() float64 {
+	if len(m.svc) == 0 {
+		return 0
+	}
+	p95 := m.svc[len(m.svc)*95/100]
+	type ev struct {
+		t float64
+		d int
+	}
+	var evs []ev
+	var probes []float64
+	for _, r := range m.recs {
+		st := r.start()
+		end := st + float64(r.rtMs)/1000
+		switch {
+		case r.flags&capS500 != 0:
+			probes = append(probes, end) // a fast failure: PHP met the limit just before its end
+		case r.flags&capFailed == 0 && r.flags&capUpstream != 0:
+			evs = append(evs, ev{max(st, end-p95), 1}, ev{end, -1})
+		}
+	}
+	if len(probes) < 20 {
+		return 0
+	}
+	slices.SortFunc(evs, func(a, b ev) int {
+		if a.t != b.t {
+			if a.t < b.t {
+				return -1
+			}
+			return 1
+		}
+		return a.d - b.d
+	})
+	slices.Sort(probes)
+	var lv []float64
+	j, cur := 0, 0
+	for _, p := range probes {
+		for j < len(evs) && evs[j].t <= p {
+			cur += evs[j].d
+			j++
+		}
+		lv = append(lv, float64(cur))
+	}
+	return math.Round(cwMedian(lv) * m.scale)
 }
 
 // plateauPool estimates pm.max_children when no log line or flag gives it:
@@ -729,7 +823,7 @@ func (f *capFacts) figures(m *capModel) []Figure {
 	}
 	figs = append(figs,
 		Figure{Name: "mysql max_connections", Value: f.maxConn, Unit: "connections", Source: f.maxConnSrc,
-			Confidence: map[string]string{"flag": "high", "default": "low"}[f.maxConnSrc],
+			Confidence: map[string]string{"flag": "high", "default": "low", "derived": "low"}[f.maxConnSrc],
 			Formula:    fmt.Sprintf("must be ≥ Σ pm.max_children + admin; %d 'Too many connections' messages in the logs", f.tooManyConns)},
 		Figure{Name: "listen backlog", Value: f.backlog, Unit: "connections", Source: "default", Confidence: "low",
 			Formula: "PHP-FPM listen.backlog default (capped by net.core.somaxconn)"},

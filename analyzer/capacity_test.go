@@ -79,6 +79,11 @@ func (s surgeSpec) generate() []*parsers.Access {
 		if begin > t {
 			heap.Push(&queue, begin)
 		}
+		if wait+svc > s.patience { // the client leaves while PHP runs
+			ms := int64(s.patience * 1000)
+			out = append(out, cwAccess(t+s.patience, client, method, path, 499, ms, ms))
+			continue
+		}
 		ms := int64((wait + svc) * 1000)
 		out = append(out, cwAccess(t+wait+svc, client, method, path, 200, ms, ms))
 	}

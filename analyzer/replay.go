@@ -18,7 +18,9 @@ import (
 // drawn, deterministically, from the healthy service times the log measured,
 // stretched by database contention: s × g(busy)/g(baseline busy) with
 // g(n) = 1 + a·n², a fitted from how much slower the pool served while
-// saturated (capModel.contA; 0 when the log shows no slowdown). Static files
+// saturated (capModel.contA; 0 when the log shows no slowdown). When MySQL's
+// max_connections binds, a request that finds every connection taken fails
+// at once with 500 (1040 Too many connections). Static files
 // are served by nginx and always succeed. Mitigations act in front of the
 // pool in nginx's order: limit_req, then the waiting room's admission, then
 // the microcache.
@@ -30,6 +32,8 @@ type rpConfig struct {
 	limitRate  float64 // per-IP limit_req rate, req/s; 0 = off
 	limitBurst float64
 	roomRate   float64 // waiting-room admission, req/s; 0 = off
+	maxConn    float64 // MySQL max_connections binding; 0 = not binding
+	dbFix      bool    // raise max_connections to the pool + 10
 }
 
 // rpResult is what a replay produced over the window.
@@ -77,7 +81,7 @@ func (m *capModel) replay(from, to int64, cfg rpConfig, backlog, patience, timeo
 	var running f64Heap // end times of the requests PHP is running
 	buckets := map[uint32]*rpBucket{}
 	expires := map[uint32]float64{}
-	var roomNext float64
+	var roomNext, writeFree float64
 	lat := make([]float64, 0, i1-i0)
 	svc := m.svc
 	for i := i0; i < i1; i++ {
@@ -139,21 +143,37 @@ func (m *capModel) replay(from, to int64, cfg rpConfig, backlog, patience, timeo
 		if len(svc) > 0 {
 			s = svc[cwMix(uint64(i)*0x9e3779b97f4a7c15^uint64(r.url))%uint64(len(svc))]
 		}
-		if m.contA > 0 {
-			for len(running) > 0 && running[0] <= begin {
-				heap.Pop(&running)
-			}
-			busy := float64(len(running)+1) * m.scale
-			s *= (1 + m.contA*busy*busy) / m.contBase
-			heap.Push(&running, begin+s)
+		for len(running) > 0 && running[0] <= begin {
+			heap.Pop(&running)
 		}
+		busy := float64(len(running)+1) * m.scale
+		if cfg.maxConn > 0 && busy > cfg.maxConn {
+			// 1040: PHP fails fast and answers 500.
+			servers[0] = begin + s*0.15
+			heap.Fix(&servers, 0)
+			if wait > 0 {
+				heap.Push(&queue, begin)
+			}
+			res.dynErrors++
+			continue
+		}
+		if m.contA > 0 {
+			s *= (1 + m.contA*busy*busy) / m.contBase
+		}
+		if r.class == capWrite && m.writeCap > 0 {
+			// Writes complete one after another at the measured rate.
+			done := max(begin+s, writeFree+m.scale/m.writeCap)
+			writeFree = done
+			s = done - begin
+		}
+		heap.Push(&running, begin+s)
 		servers[0] = begin + s
 		heap.Fix(&servers, 0)
 		if wait > 0 {
 			heap.Push(&queue, begin)
 		}
-		if wait+s > timeout {
-			res.dynErrors++ // 504; PHP keeps running
+		if wait+s > min(timeout, patience) {
+			res.dynErrors++ // 504, or 499 while PHP ran; PHP keeps running
 			continue
 		}
 		lat = append(lat, (wait+s)*1000)
@@ -266,13 +286,31 @@ type rpCandidate struct {
 
 const rpLimitBurst = 20
 
+// throughput is the most PHP requests a second a pool of workers serves,
+// with at most maxConn of them in the database (0 = no limit), under the
+// fitted contention: max over n of n / (s0·g(n)/g(base)).
+func (m *capModel) throughput(svc, workers, maxConn float64) float64 {
+	n := workers
+	if maxConn > 0 {
+		n = min(n, maxConn)
+	}
+	if m.contA <= 0 {
+		return n / svc
+	}
+	var best float64
+	for k := 1.0; k <= n; k++ {
+		best = max(best, k/(svc*(1+m.contA*k*k)/m.contBase))
+	}
+	return best
+}
+
 // recommend replays the mitigations and their combinations on [from, to)
 // and returns the recommendations, the cheapest combination that keeps
 // errors under 1% marked Chosen.
 func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64) []Recommendation {
 	loc := o.loc()
 	backlog, patience, timeout := f.backlog, m.patience, m.timeout
-	base := rpConfig{workers: f.pool}
+	base := rpConfig{workers: f.pool, maxConn: f.dbLimit}
 	obsReq, obsErr := m.observed(from, to)
 	cur := m.replay(from, to, base, backlog, patience, timeout)
 	span := fmt.Sprintf("%s–%s", time.Unix(from, 0).In(loc).Format("15:04"), time.Unix(to, 0).In(loc).Format("15:04"))
@@ -281,6 +319,48 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		obsRate = obsErr / obsReq
 	}
 
+	// Page views: GETs of a page the same client had not asked for in
+	// the previous 10 s (a repeat that soon is a reload). A waiting room
+	// admits views; each brings phpPerView PHP requests, classDemand[k] of
+	// class k.
+	var roomViews float64 // measured admission, views/s; 0 = none
+	{
+		last := map[uint64]float64{}
+		var views, all float64
+		var per [capClasses]float64
+		for _, r := range m.recs {
+			if int64(r.sec) < from || int64(r.sec) >= to {
+				continue
+			}
+			all++
+			per[r.class]++
+			if r.class == capWrite {
+				continue
+			}
+			k := uint64(r.client)<<32 | uint64(r.url)
+			t := r.start()
+			if p, ok := last[k]; !ok || t-p > 10 {
+				views++
+			}
+			last[k] = t
+		}
+		f.phpPerView = 1
+		if views > 0 {
+			f.phpPerView = all / views
+			// Each class may bring at most what it was served at while
+			// saturated, at the target utilisation.
+			for k := capCacheGET; k < capClasses; k++ {
+				d := per[k] / views
+				if d < 0.05 || f.satK[k] <= 0 {
+					continue
+				}
+				v := capTargetUtil * f.satK[k] / d
+				if roomViews == 0 || v < roomViews {
+					roomViews = v
+				}
+			}
+		}
+	}
 	// The options.
 	cacheShare := 0.0
 	if cur.dyn > 0 {
@@ -333,7 +413,15 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		if f.ramMB > 0 {
 			cost = 2 + 4*extra/f.ramMB
 		}
-		opts = append(opts, []opt{{name: fmt.Sprintf("pm.max_children %.0f", workers), apply: func(c *rpConfig) { c.workers = workers }, cost: cost, extra: extra}})
+		opts = append(opts, []opt{{name: fmt.Sprintf("pm.max_children %.0f", workers), apply: func(c *rpConfig) {
+			c.workers = workers
+			if f.dbLimit > 0 && f.dbLimit < workers+10 {
+				c.dbFix = true
+			}
+		}, cost: cost, extra: extra}})
+	}
+	if f.dbLimit > 0 {
+		opts = append(opts, []opt{{name: "max_connections = pm.max_children + 10", apply: func(c *rpConfig) { c.dbFix = true }, cost: 0.5}})
 	}
 	opts = append(opts, []opt{{name: "waiting room", apply: func(c *rpConfig) { c.roomRate = -1 }, cost: 5}})
 
@@ -345,12 +433,20 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 				return
 			}
 			cfg := cand.cfg
+			if cfg.dbFix {
+				cfg.maxConn = cfg.workers + 10
+			}
 			if cfg.roomRate < 0 {
 				// Admit what the pool of this combination sustains, at
 				// the target utilisation; a microcache lets more through.
-				cfg.roomRate = cfg.workers / f.svc * capTargetUtil
+				// With the pool as it is, the measured per-class rates
+				// while saturated bound it too.
+				cfg.roomRate = m.throughput(f.svc, cfg.workers, cfg.maxConn) * capTargetUtil
 				if cfg.cacheS > 0 && cacheShare > 0 {
 					cfg.roomRate /= max(0.05, 1-cacheShare*0.9)
+				}
+				if roomViews > 0 && cfg.workers == f.pool && cfg.cacheS == 0 && !cfg.dbFix {
+					cfg.roomRate = min(cfg.roomRate, roomViews*f.phpPerView)
 				}
 			}
 			cand.cfg = cfg
@@ -388,6 +484,27 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		}
 	}
 
+	// settings turns a configuration into values; MySQL must accept every
+	// worker of a larger pool.
+	settings := func(cfg rpConfig) CapacitySettings {
+		st := CapacitySettings{MicrocacheS: cfg.cacheS, WaitingRoomRPS: math.Round(cfg.roomRate*10) / 10}
+		if cfg.limitRate > 0 {
+			st.LimitReqRPS, st.LimitReqBurst = cfg.limitRate, int(cfg.limitBurst)
+		}
+		if cfg.workers > f.pool {
+			st.MaxChildren = int(cfg.workers)
+			if cfg.workers+10 > f.maxConn || f.tooManyConns > 0 {
+				st.MySQLMaxConnections = int(cfg.workers + 10)
+			}
+		}
+		if cfg.dbFix {
+			st.MySQLMaxConnections = int(cfg.workers + 10)
+		}
+		if cfg.roomRate > 0 {
+			st.WaitingRoomViewsPerS = math.Round(cfg.roomRate/f.phpPerView*10) / 10
+		}
+		return st
+	}
 	var recs []Recommendation
 	var recCand []int // the candidate behind each of recs
 	effect := func(r rpResult) string {
@@ -429,6 +546,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Formula: fmt.Sprintf("%.0f%% of PHP requests were anonymous GETs of pages that answered 200; with a %.0f s TTL one request per page per %.0f s reaches PHP", 100*cacheShare, c.cfg.cacheS, c.cfg.cacheS),
 			Effect:  effect(c.res), Cost: fmt.Sprintf("pages may be up to %.0f s stale for anonymous visitors; ~256 MB of disk for the cache zone", c.cfg.cacheS),
 			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwCacheSnippet(c.cfg.cacheS),
+			Settings: settings(c.cfg),
 		})
 		recCand = append(recCand, bestCache)
 	}
@@ -440,6 +558,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Formula: fmt.Sprintf("lowest rate at burst %d that %d of %d clients seen outside the incident (≥ 99.9%%) never exceed", rpLimitBurst, int(math.Ceil(0.999*float64(nClients))), nClients),
 			Effect:  effect(c.res), Cost: "clients behind one NAT address share the limit; limited requests get 429",
 			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwLimitSnippet(rate, rpLimitBurst),
+			Settings: settings(c.cfg),
 		})
 		recCand = append(recCand, i)
 	}
@@ -460,6 +579,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Formula: why, Effect: effect(c.res),
 			Cost:      fmt.Sprintf("%.0f MB more memory (%.0f MB per worker, %s); MySQL must accept %.0f connections", c.extra, f.rssMB, f.rssSrc, workers+10),
 			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwFPMSnippet(workers, f.backlog) + "\n" + cwMySQLSnippet(workers),
+			Settings: settings(c.cfg),
 		})
 		recCand = append(recCand, i)
 	}
@@ -468,9 +588,10 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		recs = append(recs, Recommendation{
 			ID: "waiting-room", Title: "Admit visitors through a waiting room at the sustainable rate",
 			Current: "everyone admitted", Recommended: fmt.Sprintf("admit %.0f PHP requests/s", c.cfg.roomRate),
-			Formula: fmt.Sprintf("admission = pm.max_children / service time × %.2f = %.0f / %.3f s × %.2f", capTargetUtil, f.pool, f.svc, capTargetUtil),
+			Formula: fmt.Sprintf("admission = %.0f%% of the most the pool serves (%.0f workers, database contention and max_connections included) = %.0f%% × %.1f req/s", 100*capTargetUtil, c.cfg.workers, 100*capTargetUtil, m.throughput(f.svc, c.cfg.workers, c.cfg.maxConn)),
 			Effect:  effect(c.res), Cost: fmt.Sprintf("visitors wait up to %s in the queue", time.Duration(c.res.roomMaxWaitS*float64(time.Second)).Round(time.Second)),
 			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwRoomSnippet(c.cfg.roomRate),
+			Settings: settings(c.cfg),
 		})
 		recCand = append(recCand, i)
 	}
@@ -497,7 +618,10 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 				cfg = append(cfg, cwLimitSnippet(c.cfg.limitRate, rpLimitBurst))
 			}
 			if c.cfg.workers > f.pool {
-				cfg = append(cfg, cwFPMSnippet(c.cfg.workers, f.backlog), cwMySQLSnippet(c.cfg.workers))
+				cfg = append(cfg, cwFPMSnippet(c.cfg.workers, f.backlog))
+			}
+			if c.cfg.workers > f.pool || c.cfg.dbFix {
+				cfg = append(cfg, cwMySQLSnippet(c.cfg.workers))
 			}
 			if c.cfg.roomRate > 0 {
 				cfg = append(cfg, cwRoomSnippet(c.cfg.roomRate))
@@ -521,7 +645,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 				Formula:     "cheapest combination whose replay keeps errors under 1% (cost: limit < microcache < workers < waiting room)",
 				Effect:      effect(c.res), Cost: strings.Join(cost, "; "),
 				ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Chosen: chosen >= 0,
-				Config: strings.Join(cfg, "\n"),
+				Config: strings.Join(cfg, "\n"), Settings: settings(c.cfg),
 			})
 		}
 	}
@@ -537,6 +661,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Formula: "Σ pm.max_children (all pools, all web servers) + cron/queue workers + admin ≤ max_connections",
 			Effect:  fmt.Sprintf("%d 'Too many connections' errors reached PHP in the logs; each extra worker needs a connection", f.tooManyConns),
 			Cost:    "a few MB per connection (per-thread buffers)", Config: cwMySQLSnippet(need - 10),
+			Settings: CapacitySettings{MySQLMaxConnections: int(need)},
 		})
 	}
 	return recs

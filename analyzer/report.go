@@ -255,6 +255,23 @@ type Recommendation struct {
 	P95Ms       float64 `json:"replay_p95_ms"`
 	Chosen      bool    `json:"chosen"`
 	Config      string  `json:"config"`
+	// Settings are the same changes as values, for tools that apply them
+	// or re-run the simulator with them.
+	Settings CapacitySettings `json:"settings"`
+}
+
+// CapacitySettings are the configuration values a recommendation sets;
+// zero means unchanged.
+type CapacitySettings struct {
+	MaxChildren    int     `json:"pm_max_children,omitempty"`
+	MicrocacheS    float64 `json:"microcache_s,omitempty"`
+	LimitReqRPS    float64 `json:"limit_req_rps,omitempty"`
+	LimitReqBurst  int     `json:"limit_req_burst,omitempty"`
+	WaitingRoomRPS float64 `json:"waiting_room_rps,omitempty"` // PHP requests admitted per second
+	// WaitingRoomViewsPerS is the same admission in page views (visits)
+	// per second, the unit hosted waiting rooms take.
+	WaitingRoomViewsPerS float64 `json:"waiting_room_views_per_s,omitempty"`
+	MySQLMaxConnections  int     `json:"mysql_max_connections,omitempty"`
 }
 
 // TimelineEntry is one event, repeats collapsed into count and until.

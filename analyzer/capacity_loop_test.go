@@ -1,0 +1,200 @@
+package analyzer_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/postmortem/postmortem/analyzer"
+	"github.com/postmortem/postmortem/parsers"
+	"github.com/postmortem/postmortem/simulate"
+)
+
+// loopRun is one simulated run analysed: the report and the error rate of
+// the access log over a window.
+type loopRun struct {
+	rep   *analyzer.Report
+	truth *simulate.Truth
+	dir   string
+}
+
+// errorRate counts 499 and 5xx among the access lines logged in [from, to).
+func (r *loopRun) errorRate(t *testing.T, from, to time.Time) (rate float64, n int64) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(r.dir, "access.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(data, []byte{'\n'})
+	p, err := parsers.SniffAccess(lines[:min(len(lines), 50)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec parsers.Access
+	var bad int64
+	for _, l := range lines {
+		if len(l) == 0 || p.Parse(l, &rec) != nil {
+			continue
+		}
+		if rec.Time < from.UnixNano() || rec.Time >= to.UnixNano() {
+			continue
+		}
+		n++
+		if rec.Status == 499 || rec.Status >= 500 {
+			bad++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return float64(bad) / float64(n), n
+}
+
+// simulateAndAnalyze runs sc with seed into a temporary directory and reads
+// every file back through the parsers into an Aggregator, as the CLI does
+// (one worker: the merge is commutative).
+func simulateAndAnalyze(t *testing.T, sc simulate.Scenario, seed uint64, o *analyzer.Options) *loopRun {
+	t.Helper()
+	dir := t.TempDir()
+	truth, err := simulate.Run(sc, seed, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := time.LoadLocation(sc.Zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg := analyzer.NewAggregator(o)
+	var infos []analyzer.InputInfo
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, name := range names {
+		if filepath.Base(name) == "truth.json" {
+			continue
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.Split(data, []byte{'\n'})
+		if n := len(lines); n > 0 && len(lines[n-1]) == 0 {
+			lines = lines[:n-1]
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		head := lines[:min(len(lines), 50)]
+		kind, format, err := parsers.Sniff(head)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		input := len(infos)
+		infos = append(infos, analyzer.InputInfo{Name: filepath.Base(name), Kind: kind.String(), Format: format, TZ: sc.Zone, TZSource: "flag"})
+		if kind == parsers.KindAccess {
+			p, err := parsers.SniffAccess(head)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			var rec parsers.Access
+			for i, l := range lines {
+				if err := p.Parse(l, &rec); err != nil {
+					agg.Skip(input, int64(i+1), err.Error(), l)
+					continue
+				}
+				agg.AddAccess(input, int64(i+1), &rec)
+			}
+			continue
+		}
+		er, err := parsers.NewEventReader(kind, format, parsers.EventOptions{Loc: loc, Year: truth.WindowStart.In(loc).Year()})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i, l := range lines {
+			num := int64(i + 1)
+			if err := er.Feed(l, num, func(e *parsers.Event) { agg.AddEvent(input, num, e) }); err != nil {
+				agg.Skip(input, num, err.Error(), l)
+			}
+		}
+		er.Flush(func(e *parsers.Event) { agg.AddEvent(input, int64(len(lines)), e) })
+	}
+	return &loopRun{rep: analyzer.Finish(agg, infos, o), truth: truth, dir: dir}
+}
+
+// apply sets the simulator's knobs from a recommendation's settings.
+func apply(sc *simulate.Scenario, s analyzer.CapacitySettings) {
+	if s.MaxChildren > 0 {
+		sc.MaxChildren = s.MaxChildren
+		sc.Actions = nil // the operator no longer needs to intervene
+	}
+	if s.MicrocacheS > 0 {
+		sc.MicrocacheTTL = time.Duration(s.MicrocacheS * float64(time.Second))
+	}
+	if s.LimitReqRPS > 0 {
+		sc.LimitReqRPS, sc.LimitReqBurst = s.LimitReqRPS, s.LimitReqBurst
+	}
+	if s.WaitingRoomViewsPerS > 0 {
+		sc.WaitingRoomRPS = s.WaitingRoomViewsPerS // the simulator admits page views
+	}
+	if s.MySQLMaxConnections > 0 {
+		sc.MaxConnections = s.MySQLMaxConnections
+	}
+}
+
+// TestCapacityClosedLoop runs viral and launch, analyses them, applies the
+// chosen recommendation to the scenario, runs it again with the same seed
+// and checks that the outage does not recur: under 1% errors over the
+// original incident window.
+func TestCapacityClosedLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("closed loop runs the simulator four times")
+	}
+	for _, name := range []string{"viral", "launch"} {
+		t.Run(name, func(t *testing.T) {
+			sc, err := simulate.Lookup(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The operator knows the machine's RAM and the two limits.
+			o := &analyzer.Options{RAMMB: float64(sc.RAMMB), FPMMaxChildren: sc.MaxChildren, MySQLMaxConnections: sc.MaxConnections}
+			before := simulateAndAnalyze(t, sc, 1, o)
+			inc := before.truth.Incident
+			if inc == nil || before.rep.Capacity == nil {
+				t.Fatalf("no incident (%v) or no capacity section", inc)
+			}
+			from, to := inc.Start, before.truth.WindowEnd
+			if inc.End != nil {
+				to = *inc.End
+			}
+			errBefore, n := before.errorRate(t, from, to)
+			var chosen *analyzer.Recommendation
+			for i, r := range before.rep.Capacity.Recommendations {
+				t.Logf("%-22s chosen=%-5v replay %.2f%% errors p95 %.0f ms: %s | %+v", r.ID, r.Chosen, 100*r.ErrorRate, r.P95Ms, r.Recommended, r.Settings)
+				if r.Chosen {
+					chosen = &before.rep.Capacity.Recommendations[i]
+				}
+			}
+			for _, f := range before.rep.Capacity.Figures {
+				t.Logf("figure %-36s %10.2f %-12s %-8s %s", f.Name, f.Value, f.Unit, f.Source, f.Formula)
+			}
+			if chosen == nil {
+				t.Fatal("no recommendation chosen")
+			}
+			after := sc
+			apply(&after, chosen.Settings)
+			// MySQL's limit travels with the pool when the logs showed it binding.
+			for _, r := range before.rep.Capacity.Recommendations {
+				if r.ID == "mysql-max-connections" && r.Settings.MySQLMaxConnections > after.MaxConnections {
+					after.MaxConnections = r.Settings.MySQLMaxConnections
+				}
+			}
+			rerun := simulateAndAnalyze(t, after, 1, o)
+			errAfter, m := rerun.errorRate(t, from, to)
+			t.Logf("%s: %s → errors %.2f%% of %d requests before, %.2f%% of %d after (replay predicted %.2f%%)",
+				name, chosen.Recommended, 100*errBefore, n, 100*errAfter, m, 100*chosen.ErrorRate)
+			if errAfter >= 0.01 {
+				t.Errorf("%s with %s: %.2f%% errors over %s–%s, want < 1%%", name, chosen.Recommended, 100*errAfter, from.Format("15:04"), to.Format("15:04"))
+			}
+		})
+	}
+}
