@@ -73,7 +73,7 @@ func nginxCause(l string) (key, cause string, ok bool) {
 		cause = "502"
 	case strings.Contains(l, "upstream timed out"):
 		cause = "504"
-	case strings.Contains(l, "FastCGI sent in stderr"):
+	case strings.Contains(l, "FastCGI sent in stderr") && !strings.Contains(l, "PHP Warning:"):
 		cause = "500"
 	case strings.Contains(l, "limiting requests"):
 		cause = "503"

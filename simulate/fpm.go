@@ -236,6 +236,10 @@ func (s *sim) workerDone(wi int, job uint32) {
 			if r.post {
 				status, bytes = 302, 5
 			} else {
+				if r.ep == epArticle && s.rng.Float64() < 0.004 {
+					// everyday noise: a warning that is no outage
+					s.logPHPMessage(r, "PHP Warning:  Undefined array key \"utm_source\" in /var/www/site/src/Page/Article.php on line 31")
+				}
 				s.pageAssets(r)
 			}
 		}

@@ -43,7 +43,11 @@ var userAgents = []userAgent{
 	16: {"python-requests/2.31.0", uaTool, false, false},
 	17: {"Scrapy/2.11.0 (+https://scrapy.org)", uaTool, false, false},
 	18: {"Mozilla/5.0 (Linux; Android 13; SM-G991B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36", uaMobile, true, true},
+	19: {"Mozilla/5.0 zgrab/0.x", uaTool, false, false},
 }
+
+// scanPaths are what vulnerability scanners probe on any site.
+var scanPaths = []string{"/wp-login.php", "/.env", "/xmlrpc.php", "/.git/config", "/phpmyadmin/index.php", "/wp-admin/setup-config.php", "/admin/.env", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php"}
 
 // weighted is a cumulative weight table over indexes into some list.
 type weighted struct {
@@ -81,6 +85,7 @@ var (
 	launchUA        = mkWeighted(0, 30, 1, 8, 2, 10, 3, 6, 4, 22, 5, 10, 6, 8, 18, 3, 7, 3)
 	crawlerUA       = mkWeighted(11, 50, 12, 25, 13, 15, 14, 10)
 	scraperUA       = mkWeighted(16, 60, 17, 40)
+	scannerUA       = mkWeighted(15, 30, 16, 30, 19, 40)
 )
 
 var referrers = []string{

@@ -12,6 +12,8 @@ type visit struct {
 	ep     endpoint
 	ref    string
 	post   bool
+	// notFound: a path nginx answers 404 without PHP
+	notFound bool
 }
 
 // arrivals generates the page views of the second starting at sec.
@@ -89,6 +91,13 @@ func (s *sim) baselineVisit() visit {
 	v := visit{pop: popBaseline}
 	x := s.rng.Float64()
 	switch {
+	case x < 0.01: // vulnerability scanners: nginx answers 404 itself
+		v.pop = popBot
+		v.client = s.freshClient(&scannerUA)
+		v.path = scanPaths[s.rng.IntN(len(scanPaths))]
+		v.ref = "-"
+		v.notFound = true
+		return v
 	case x < 0.08: // search-engine crawlers
 		v.pop = popBot
 		v.client = s.crawl[s.rng.IntN(len(s.crawl))]
@@ -172,6 +181,16 @@ func (s *sim) startVisit(v *visit, at int64) {
 	s.nextConn++
 	r.conn = s.nextConn
 	r.h2 = userAgents[s.clients[v.client].ua].h2
+	if v.notFound {
+		s.sec(at).arrivals++
+		r.start = at
+		r.status = 404
+		r.asset = 255
+		r.mainQ = 162
+		r.static = true
+		s.push(at+ms(s.lognorm(1, 0.5)), evStaticDone, i, r.gen)
+		return
+	}
 	s.push(at, evArrive, i, r.gen)
 }
 
