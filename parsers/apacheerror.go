@@ -241,5 +241,9 @@ func classifyApache(m []byte, e *Event) {
 	case e.Code == 1071 || hasPrefixString(m, "Got error '"):
 		e.Type = ApachePHPMessage
 		e.PHP = classifyPHP(m[indexString(m, "Got error")+1:])
+	case hasPrefixString(m, "PHP "):
+		// mod_php writes PHP errors straight into the error log.
+		e.Type = ApachePHPMessage
+		e.PHP = classifyPHP(m)
 	}
 }

@@ -49,6 +49,8 @@ var apacheCases = []eventCase{
 		want: `apache-error apache-php-message error t=2024-11-21T10:18:03.4 pid=1400 code=1071 php=deadlock client="203.0.113.9"`},
 	{name: "primary script unknown", lines: []string{`[Sun Mar 11 08:56:20.913548 2018] [proxy_fcgi:error] [pid 742:tid 140142593419008] [client 192.0.2.106:50900] AH01071: Got error 'Primary script unknown\n'`},
 		want: `apache-error apache-php-message error t=2018-03-11T08:56:20.913548 pid=742 code=1071 php=other client="192.0.2.106"`},
+	{name: "mod_php error", lines: []string{`[Thu Nov 21 10:18:03.5 2024] [php7:error] [pid 1401] [client 203.0.113.9:50916] PHP Fatal error:  Maximum execution time of 30 seconds exceeded in /var/www/a.php on line 9, referer: https://shop.example/`},
+		want: `apache-error apache-php-message error t=2024-11-21T10:18:03.5 pid=1401 php=max-execution-time client="203.0.113.9"`},
 	{name: "2.2 client ipv6", lines: []string{`[Thu Jul 11 01:21:44 2013] [error] [client 2001:db8::80da:af6b:8b2c] user test-ipv6 not found: /`},
 		want: `apache-error other error t=2013-07-11T01:21:44 client="2001:db8::80da:af6b:8b2c"`},
 	{name: "empty module", lines: []string{`[Mon Dec 23 07:49:01.981912 2013] [:error] [pid 3790] [client 204.232.202.107:46301] script '/var/www/timthumb.php' not found or unable to stat`},

@@ -28,7 +28,7 @@ func TestSniff(t *testing.T) {
 		{"nginx error with php continuation", nginxCases[18].lines, KindNginxError, "nginx"},
 		{"nginx in syslog", []string{nginxCases[29].lines[0], nginxCases[30].lines[0]}, KindNginxError, "nginx (syslog)"},
 		{"apache 2.4", []string{apacheCases[0].lines[0], apacheCases[6].lines[0], apacheCases[14].lines[0]}, KindApacheError, "apache 2.4"},
-		{"apache 2.2", []string{apacheCases[3].lines[0], apacheCases[20].lines[0]}, KindApacheError, "apache 2.2"},
+		{"apache 2.2", []string{apacheCases[3].lines[0], apacheCases[21].lines[0]}, KindApacheError, "apache 2.2"},
 		{"fpm", []string{fpmCases[0].lines[0], fpmCases[4].lines[0], fpmCases[14].lines[0]}, KindFPM, "php-fpm 7.x/8.x"},
 		{"fpm debug", []string{fpmCases[26].lines[0], `[21-Nov-2024 10:15:02.223456] DEBUG: pid 12, fpm_event_loop(), line 410: event module is epoll`}, KindFPM, "php-fpm debug"},
 		{"fpm in syslog", []string{fpmCases[27].lines[0], `Nov 21 10:15:03 web php-fpm8.2[1201]: [NOTICE] fpm is running, pid 1201`}, KindFPM, "php-fpm 7.x/8.x (syslog)"},
