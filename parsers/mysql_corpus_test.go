@@ -217,7 +217,7 @@ func TestMySQLCorpusErrlogContent(t *testing.T) {
 func TestMySQLCorpusSlowContent(t *testing.T) {
 	res := mysqlReadCorpus(t, "lnav/logfile_mysql_slow.0", true, time.UTC)
 	first := res.events[0]
-	if first.Time != "2021-01-26T23:45:57.678222Z" || first.Num != [4]int64{11853, 11542, 268, 268} ||
+	if first.Time != "2021-01-26T23:45:57.666369Z" || first.Num != [4]int64{11853, 11542, 268, 268} ||
 		first.Host != "owncloud@localhost" || first.Unit != "owncloud" || first.Text != "SELECT * FROM `oc_appconfig`" || first.PID != 2 {
 		t.Errorf("lnav slow first = %+v", first)
 	}

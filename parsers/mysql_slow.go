@@ -16,12 +16,12 @@ import "bytes"
 // are metadata, not statement), Host "user@host", Unit the database, PID the
 // connection (thread) id.
 //
-// Time is "SET timestamp=N" when the record has it (the statement's start,
-// an epoch: the reliable clock), refined by a zoned "# Time:" of the same
-// second; else "# Time:" (when the entry was written, after the statement);
-// else the previous record's time, since servers omit "# Time:" for
-// statements logged in the same second. A corrupted "# Time:" ("margdl
-// 11:48:27") is ignored.
+// Time is the statement's start: "SET timestamp=N" when the record has it
+// (an epoch: the reliable clock), refined by "# Time:" minus Query_time when
+// that has microseconds and agrees; else "# Time:" (when the entry was
+// written, after the statement) minus Query_time, with the previous
+// record's "# Time:" standing in when the server omitted it (same second).
+// A corrupted "# Time:" ("margdl 11:48:27") is ignored.
 //
 // Every physical line is parsed or skipped: header and statement lines of a
 // record and the server banner lines are parsed; blank lines and statements
@@ -36,10 +36,12 @@ type mysqlSlowReader struct {
 	lines    int
 	timeNs   int64 // from "# Time:"
 	timeAbs  bool  // "# Time:" carried a zone (Z / offset)
+	timeFrac bool  // "# Time:" had a fraction of a second
 	timeSet  bool
 	setTS    int64 // from "SET timestamp=N"
 	setTSSet bool
-	lastNs   int64 // time of the previous record, for records without one
+	lastNs   int64 // "# Time:" of the previous record, for records without one
+	lastFrac bool
 	num      [4]int64
 	pid      int64
 	text     []byte
@@ -113,6 +115,7 @@ func (r *mysqlSlowReader) header(line []byte, emit func(*Event)) {
 		}
 		if ns, abs, ok := r.parseSlowTime(mysqlTrimRight(t)); ok {
 			r.timeNs, r.timeAbs, r.timeSet = ns, abs, true
+			r.timeFrac = mysqlIndexByte(t, '.', 0) >= 0
 		}
 		r.lines++
 		if mysqlHasPrefix(uh, "User@Host:") {
@@ -269,17 +272,7 @@ func (r *mysqlSlowReader) finish(emit func(*Event)) {
 	if r.haveQT || r.stmt || len(r.useLine) > 0 {
 		e := &r.ev
 		*e = Event{Kind: KindMySQLSlow, Type: MySQLSlowQuery, Level: LevelInfo, Num: r.num, PID: r.pid, Lines: r.lines}
-		switch {
-		case r.setTSSet && r.timeSet && r.timeAbs && r.timeNs/1e9 == r.setTS:
-			e.Time = r.timeNs // same second, finer resolution
-		case r.setTSSet:
-			e.Time = r.setTS * 1e9
-		case r.timeSet:
-			e.Time = r.timeNs
-		default:
-			e.Time = r.lastNs
-		}
-		r.lastNs = e.Time
+		e.Time = r.startTime()
 		text := r.text
 		if !r.stmt {
 			text = r.useLine
@@ -299,12 +292,39 @@ func (r *mysqlSlowReader) finish(emit func(*Event)) {
 			e.Unit = r.schema
 		}
 		emit(e)
-	} else if r.timeSet {
-		r.lastNs = r.timeNs
+	}
+	if r.timeSet {
+		r.lastNs, r.lastFrac = r.timeNs, r.timeFrac
 	}
 	r.have, r.body, r.stmt, r.haveQT = false, false, false, false
-	r.timeSet, r.timeAbs, r.setTSSet = false, false, false
+	r.timeSet, r.timeAbs, r.timeFrac, r.setTSSet = false, false, false, false
 	r.lines = 0
+}
+
+// startTime returns the statement's start in Unix nanoseconds (0 when the
+// record says nothing of its time): "SET timestamp=N", refined to the
+// microsecond by "# Time:" minus Query_time when "# Time:" has a fraction
+// and agrees; else "# Time:" (or, when absent, the previous record's, which
+// the server omitted as the same second) minus Query_time.
+func (r *mysqlSlowReader) startTime() int64 {
+	write, frac := r.timeNs, r.timeFrac
+	if !r.timeSet {
+		write, frac = r.lastNs, r.lastFrac
+	}
+	qt := max(r.num[0], 0) * 1e3
+	if r.setTSSet {
+		ts := r.setTS * 1e9
+		if write != 0 && frac {
+			if s := write - qt; s >= ts-1e9 && s < ts+2e9 {
+				return s
+			}
+		}
+		return ts
+	}
+	if write == 0 {
+		return 0
+	}
+	return write - qt
 }
 
 // parseSlowTime parses the value of "# Time:": "2021-01-26T23:45:57.678222Z"

@@ -42,8 +42,8 @@ ORDER BY created_at DESC;
 SET timestamp=1732184103;
 INSERT INTO t VALUES (1);`,
 		want: []slowWant{
-			{"2024-11-21T10:14:54Z", [4]int64{7725616, 328, 1543720, 4}, "SELECT * FROM orders\nWHERE customer_id IN (1, 2, 3)\nORDER BY created_at DESC", "app@localhost", "shop", 42, 8},
-			{"2024-11-21T10:15:03.000001Z", [4]int64{500000, 0, 0, 0}, "INSERT INTO t VALUES (1)", "app@10.0.0.7", "", 43, 5},
+			{"2024-11-21T10:14:54.39784Z", [4]int64{7725616, 328, 1543720, 4}, "SELECT * FROM orders\nWHERE customer_id IN (1, 2, 3)\nORDER BY created_at DESC", "app@localhost", "shop", 42, 8},
+			{"2024-11-21T10:15:02.500001Z", [4]int64{500000, 0, 0, 0}, "INSERT INTO t VALUES (1)", "app@10.0.0.7", "", 43, 5},
 		},
 	},
 	{
@@ -61,9 +61,10 @@ SELECT c FROM t WHERE id = 5;
 # Rows_affected: 0  Bytes_sent: 80
 SELECT c FROM t WHERE id = 6;`,
 		want: []slowWant{
-			{"2024-11-21T08:05:01Z", [4]int64{7725616, 328, 1543720, 4}, "SELECT c FROM t WHERE id = 5", "app@localhost", "shop", 42, 6},
-			// No "# Time:": the previous record's time carries over.
-			{"2024-11-21T08:05:01Z", [4]int64{1000000, 0, 10, 1}, "SELECT c FROM t WHERE id = 6", "app@localhost", "shop", 43, 5},
+			{"2024-11-21T08:04:53.274384Z", [4]int64{7725616, 328, 1543720, 4}, "SELECT c FROM t WHERE id = 5", "app@localhost", "shop", 42, 6},
+			// No "# Time:": the previous record's write time carries over;
+			// the start is 1 s before it.
+			{"2024-11-21T08:05:00Z", [4]int64{1000000, 0, 10, 1}, "SELECT c FROM t WHERE id = 6", "app@localhost", "shop", 43, 5},
 		},
 	},
 	{
@@ -86,10 +87,29 @@ SELECT * FROM mytbl;
 SET insert_id=34484549,timestamp=1197996507;
 SET NAMES utf8;`,
 		want: []slowWant{
-			{"2007-12-18T11:48:27Z", [4]int64{12, 0, 0, 0}, "BEGIN", "SQL_SLAVE", "", 10, 4},
-			{"2007-12-18T11:48:27Z", [4]int64{2, 0, 0, 0}, "administrator command: Quit", "meow@1.2.3.8", "db1", 5, 4},
+			{"2007-12-18T11:48:26.999988Z", [4]int64{12, 0, 0, 0}, "BEGIN", "SQL_SLAVE", "", 10, 4},
+			{"2007-12-18T11:48:26.999998Z", [4]int64{2, 0, 0, 0}, "administrator command: Quit", "meow@1.2.3.8", "db1", 5, 4},
 			{"2008-11-16T15:07:11Z", [4]int64{-1, 36, 127, 1}, "SELECT * FROM mytbl", "user@host", "mydb", 0, 4},
 			{"2007-12-18T16:48:27Z", [4]int64{12, 0, 0, 0}, "SET NAMES utf8", "SQL_SLAVE", "", 0, 4},
+		},
+	},
+	{
+		name: "SET timestamp wins over a # Time read in the wrong zone",
+		loc:  "UTC",
+		log: `# Time: 071218 11:48:27
+# User@Host: [SQL_SLAVE] @  []
+# Query_time: 0.726052  Lock_time: 0.000091  Rows_sent: 0  Rows_examined: 62951
+use db1;
+SET timestamp=1197996507;
+update db2.t set a = 1;
+# Time: 2024-11-21T10:15:02.900000Z
+# Query_time: 0.400000  Lock_time: 0.000091  Rows_sent: 0  Rows_examined: 1
+SET timestamp=1732184102;
+select 1;`,
+		want: []slowWant{
+			{"2007-12-18T16:48:27Z", [4]int64{726052, 91, 62951, 0}, "update db2.t set a = 1", "SQL_SLAVE", "db1", 0, 6},
+			// # Time has microseconds and agrees: start = 02.9 - 0.4.
+			{"2024-11-21T10:15:02.5Z", [4]int64{400000, 91, 1, 0}, "select 1", "", "", 0, 4},
 		},
 	},
 	{

@@ -94,7 +94,7 @@ func TestMySQLTestdataSlowValues(t *testing.T) {
 		rows[1].Fingerprint != "insert into registrations (email, slot) values(?+)" {
 		t.Errorf("digest = %+v", rows)
 	}
-	if res.events[2].Time != "2024-11-21T10:44:18Z" || res.events[2].Host != "app@172.18.0.6" || res.events[2].PID != 9 {
+	if res.events[2].Time != "2024-11-21T10:44:18.000001Z" || res.events[2].Host != "app@172.18.0.6" || res.events[2].PID != 9 {
 		t.Errorf("record after the mid-file banner = %+v", res.events[2])
 	}
 }
