@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -24,9 +28,79 @@ func renderJSON(t *testing.T, r *analyzer.Report) []byte {
 	return buf.Bytes()
 }
 
+// TestJSONGolden compares the JSON with the golden files as a contract:
+// every field and value of the golden file must be in the output, in the
+// same lists; fields the analyzer adds later ("more fields may be added")
+// do not fail it. -update rewrites the files with the full output.
 func TestJSONGolden(t *testing.T) {
-	checkGolden(t, "rich.json", renderJSON(t, richReport()))
-	checkGolden(t, "quiet.json", renderJSON(t, quietReport()))
+	for _, tc := range []struct {
+		name string
+		r    *analyzer.Report
+	}{{"rich.json", richReport()}, {"quiet.json", quietReport()}} {
+		got := renderJSON(t, tc.r)
+		if *update {
+			checkGolden(t, tc.name, got)
+			continue
+		}
+		wantB, err := os.ReadFile(filepath.Join("testdata", "golden", tc.name))
+		if err != nil {
+			t.Fatalf("%v (create it with: go test ./reports -run TestJSONGolden -update)", err)
+		}
+		var want, have any
+		if err := json.Unmarshal(wantB, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(got, &have); err != nil {
+			t.Fatal(err)
+		}
+		if path, ok := jsonContains(want, have, ""); !ok {
+			t.Errorf("%s: the output differs from the golden file at %s\nIf the change is intended: go test ./reports -run TestJSONGolden -update", tc.name, path)
+		}
+	}
+}
+
+// jsonContains reports whether got has every field of want with the same
+// value (recursively; lists element by element), and where it first does
+// not.
+func jsonContains(want, got any, path string) (string, bool) {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return path, false
+		}
+		keys := make([]string, 0, len(w))
+		for k := range w {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			gv, ok := g[k]
+			if !ok {
+				return path + "." + k + " (missing)", false
+			}
+			if p, ok := jsonContains(w[k], gv, path+"."+k); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return path + " (length)", false
+		}
+		for i := range w {
+			if p, ok := jsonContains(w[i], g[i], fmt.Sprintf("%s[%d]", path, i)); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	default:
+		if want != got {
+			return fmt.Sprintf("%s: %v, want %v", path, got, want), false
+		}
+		return "", true
+	}
 }
 
 func TestJSONDeterministic(t *testing.T) {
@@ -164,5 +238,31 @@ func TestWritesCSV(t *testing.T) {
 	}
 	if got := buf.String(); got != "time,client,method,path,status,reason,retry_result\n" {
 		t.Errorf("CSV without writes = %q, want the header only", got)
+	}
+}
+
+func TestJSONContains(t *testing.T) {
+	parse := func(s string) any {
+		var v any
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	want := parse(`{"a": 1, "l": [{"k": "x"}]}`)
+	for _, tc := range []struct {
+		got string
+		ok  bool
+	}{
+		{`{"a": 1, "l": [{"k": "x"}]}`, true},
+		{`{"a": 1, "b": 2, "l": [{"k": "x", "new": true}]}`, true}, // added fields
+		{`{"a": 2, "l": [{"k": "x"}]}`, false},
+		{`{"l": [{"k": "x"}]}`, false},
+		{`{"a": 1, "l": [{"k": "x"}, {"k": "y"}]}`, false},
+		{`{"a": 1, "l": [{"k": "y"}]}`, false},
+	} {
+		if _, ok := jsonContains(want, parse(tc.got), ""); ok != tc.ok {
+			t.Errorf("jsonContains(%s) = %v, want %v", tc.got, ok, tc.ok)
+		}
 	}
 }
