@@ -1,6 +1,9 @@
 package parsers
 
-import "bytes"
+import (
+	"bytes"
+	"time"
+)
 
 // Skip reasons of the PHP-FPM master log.
 const reasonNotFPM = "not a php-fpm line"
@@ -10,14 +13,17 @@ const reasonNotFPM = "not a php-fpm line"
 // "[21-Nov-2024 10:15:02.123456] DEBUG: pid 12, fpm_x(), line 380: …", the
 // syslog form "[WARNING] …" and the same lines inside a syslog, journal or
 // docker layer (the layer's time is used when the line has none). PHP's
-// own error_log lines ("[21-Nov-2024 10:15:02 UTC] PHP Fatal error: …"),
-// which docker images mix into the same stream, parse too. Every line is
+// own error_log lines ("[21-Nov-2024 10:15:02 Europe/Prague] PHP Fatal
+// error: …", in the zone they name), which docker images mix into the same
+// stream, parse too. Every line is
 // one event; it never allocates on a valid line.
 type fpmReader struct {
-	clock eventClock
-	wrap  unwrapper
-	w     wrapped
-	ev    Event
+	clock    eventClock
+	wrap     unwrapper
+	w        wrapped
+	ev       Event
+	zoneName string    // the zone PHP's error_log stamps named last
+	named    zoneCache // and its cache
 }
 
 func newFPMReader(opts EventOptions) *fpmReader {
@@ -51,7 +57,7 @@ func (r *fpmReader) Flush(func(*Event)) {}
 // isFPMLine reports whether b looks like a PHP-FPM master log line, with or
 // without its stamp.
 func isFPMLine(b []byte) bool {
-	if _, _, n := fpmStamp(b, nil); n > 0 {
+	if _, _, _, n := fpmStamp(b); n > 0 {
 		return true
 	}
 	_, n := fpmLevel(b)
@@ -61,9 +67,10 @@ func isFPMLine(b []byte) bool {
 // parse parses one unwrapped line into e; e.Time is kept when the line has
 // no stamp.
 func (r *fpmReader) parse(b []byte, e *Event) bool {
-	if t, zone, n := fpmStamp(b, &r.clock); n > 0 {
+	if wall, frac, zone, n := fpmStamp(b); n > 0 {
+		t := r.stampTime(wall, frac, zone)
 		rest := b[n:]
-		if zone {
+		if zone != nil {
 			// PHP error_log: "PHP Fatal error:  …"
 			if !hasPrefixString(rest, "PHP ") {
 				return false
@@ -92,48 +99,58 @@ func (r *fpmReader) parse(b []byte, e *Event) bool {
 }
 
 // fpmStamp parses "[21-Nov-2024 10:15:02] ", "[21-Nov-2024 10:15:02.123456] "
-// or PHP's "[21-Nov-2024 10:15:02 Europe/Prague] " (zone = true; the name
-// is not resolved: the input's zone is used, or UTC when it says UTC). It
-// returns Unix nanoseconds and the bytes read, n = 0 when b has no stamp.
-// With a nil clock it only checks the shape.
-func fpmStamp(b []byte, c *eventClock) (t int64, zone bool, n int) {
+// or PHP's "[21-Nov-2024 10:15:02 Europe/Prague] " at the start of b. It
+// returns the wall time as civilToUnix seconds, the fraction in
+// nanoseconds, the zone name (nil when the stamp has none) and the bytes
+// read; n = 0 when b has no stamp.
+func fpmStamp(b []byte) (wall, frac int64, zone []byte, n int) {
 	if len(b) < 23 || b[0] != '[' || b[3] != '-' || b[7] != '-' || b[12] != ' ' || b[15] != ':' || b[18] != ':' {
-		return 0, false, 0
+		return 0, 0, nil, 0
 	}
 	d, mo, y := evDigits(b, 1, 2), evMonth(b, 4), evDigits(b, 8, 4)
 	h, mi, s := evDigits(b, 13, 2), evDigits(b, 16, 2), evDigits(b, 19, 2)
 	if !validYear(y) || !validCivil(mo, d, h, mi, s) {
-		return 0, false, 0
+		return 0, 0, nil, 0
 	}
 	i := 21
-	var frac int64
 	if b[i] == '.' {
 		f, k := evFrac(b[i+1:])
 		if k == 0 {
-			return 0, false, 0
+			return 0, 0, nil, 0
 		}
 		frac, i = f, i+1+k
 	}
-	utc := false
 	if i < len(b) && b[i] == ' ' {
 		end := indexByteN(b[i:], ']', 40)
 		if end < 2 {
-			return 0, false, 0
+			return 0, 0, nil, 0
 		}
-		zone, utc = true, string(b[i+1:i+end]) == "UTC"
+		zone = b[i+1 : i+end]
 		i += end
 	}
 	if i+1 >= len(b) || b[i] != ']' || b[i+1] != ' ' {
-		return 0, false, 0
+		return 0, 0, nil, 0
 	}
-	if c != nil {
-		if utc {
-			t = civilToUnix(y, mo, d, h, mi, s)*1e9 + frac
-		} else {
-			t = c.unix(y, mo, d, h, mi, s)*1e9 + frac
+	return civilToUnix(y, mo, d, h, mi, s), frac, zone, i + 2
+}
+
+// stampTime turns a parsed FPM or PHP stamp into Unix nanoseconds: in the
+// input's zone, or in the zone the stamp names (PHP's error_log), loaded
+// once per name change.
+func (r *fpmReader) stampTime(wall, frac int64, zone []byte) int64 {
+	switch {
+	case zone == nil:
+		return r.clock.zone.unix(wall)*1e9 + frac
+	case string(zone) == "UTC":
+		return wall*1e9 + frac
+	case string(zone) != r.zoneName:
+		r.zoneName = string(zone)
+		r.named = r.clock.zone
+		if loc, err := time.LoadLocation(r.zoneName); err == nil {
+			r.named = newZoneCache(loc)
 		}
 	}
-	return t, zone, i + 2
+	return r.named.unix(wall)*1e9 + frac
 }
 
 // fpmLevel parses "WARNING: " or the syslog form "[WARNING] " at the start

@@ -3,6 +3,8 @@ package parsers
 import (
 	"strings"
 	"testing"
+	"time"
+	_ "time/tzdata" // zone names in PHP stamps resolve on any machine
 )
 
 func newFPMTestReader() EventReader { return newFPMReader(testOpts) }
@@ -81,6 +83,22 @@ var fpmCases = []eventCase{
 }
 
 func TestFPMMessages(t *testing.T) { runEventCases(t, newFPMTestReader, fpmCases) }
+
+func TestFPMNamedZone(t *testing.T) {
+	evs, _ := feedLines(newFPMTestReader(),
+		`[21-Jul-2024 10:15:02 Europe/Prague] PHP Warning:  x`,
+		`[21-Jul-2024 10:15:03 America/New_York] PHP Warning:  y`,
+		`[21-Jul-2024 10:15:04 Nowhere/Atlantis] PHP Warning:  z`)
+	want := []string{"2024-07-21T08:15:02Z", "2024-07-21T14:15:03Z", "2024-07-21T10:15:04Z"}
+	if len(evs) != 3 {
+		t.Fatalf("%d events", len(evs))
+	}
+	for i, w := range want {
+		if got := timeUTC(evs[i].Time).Format(time.RFC3339); got != w {
+			t.Errorf("line %d: %s, want %s", i+1, got, w)
+		}
+	}
+}
 
 func TestFPMSkipped(t *testing.T) {
 	for _, c := range []string{

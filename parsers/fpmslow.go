@@ -37,7 +37,7 @@ func (r *fpmSlowReader) Feed(line []byte, num int64, emit func(*Event)) error {
 		r.Flush(emit)
 		return nil
 	}
-	if _, _, n := fpmStamp(line, nil); n > 0 && hasPrefixString(line[n:], " [pool ") {
+	if _, _, _, n := fpmStamp(line); n > 0 && hasPrefixString(line[n:], " [pool ") {
 		r.Flush(emit)
 		r.hdr = append(r.hdr[:0], line...)
 		r.text = r.text[:0]
@@ -75,8 +75,8 @@ func (r *fpmSlowReader) Flush(emit func(*Event)) {
 	r.pending = false
 	e := &r.ev
 	*e = Event{Kind: KindFPMSlow, Type: FPMSlowTrace, Level: LevelNotice, Lines: r.lines, Text: r.text}
-	t, _, n := fpmStamp(r.hdr, &r.clock)
-	e.Time = t
+	wall, frac, _, n := fpmStamp(r.hdr)
+	e.Time = r.clock.zone.unix(wall)*1e9 + frac
 	h := r.hdr[n+len(" [pool "):]
 	if end := bytes.IndexByte(h, ']'); end >= 0 {
 		e.Pool = h[:end]

@@ -163,7 +163,7 @@ func sniffFPM(sample [][]byte) (c sniffCandidate) {
 			continue
 		}
 		c.parsed++
-		if _, _, n := fpmStamp(l, nil); n == 0 && r.wrap.unwrap(l, &w) {
+		if _, _, _, n := fpmStamp(l); n == 0 && r.wrap.unwrap(l, &w) {
 			switch w.form {
 			case wrapSyslog, wrapISO, wrapTag:
 				syslog++
