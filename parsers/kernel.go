@@ -70,6 +70,22 @@ func classifyKernel(m []byte, e *Event) {
 	}
 }
 
+// defaultLevel is the severity of a classified kernel or systemd line
+// whose source (syslog text, dmesg) states none.
+func defaultLevel(e *Event) {
+	if e.Level != LevelUnknown {
+		return
+	}
+	switch e.Type {
+	case KernelOOMKill, SystemdFailed:
+		e.Level = LevelError
+	case KernelOOMInvoked, KernelOOMConstraint, KernelOOMReaped, SystemdOOMKilled, SystemdMainExited:
+		e.Level = LevelWarning
+	case SystemdStarting, SystemdStarted, SystemdStopping, SystemdStopped:
+		e.Level = LevelInfo
+	}
+}
+
 // pidComm parses "1234 (comm)" followed by end: the comm may hold spaces
 // and parentheses ("php-fpm: pool www", "(sd-pam)"), so it ends at the last
 // occurrence of end.
@@ -236,12 +252,14 @@ func (r *dmesgReader) Feed(line []byte, num int64, emit func(*Event)) error {
 	if up, m := stripUptime(line); len(m) < len(line) {
 		e.Time, e.Relative = up, true
 		classifyKernel(m, e)
+		defaultLevel(e)
 		emit(e)
 		return nil
 	}
 	if t, n := r.humanStamp(line); n > 0 {
 		e.Time = t
 		classifyKernel(line[n:], e)
+		defaultLevel(e)
 		emit(e)
 		return nil
 	}

@@ -252,7 +252,11 @@ func sniffSyslog(sample [][]byte) (c sniffCandidate) {
 		{progApache, KindApacheError, FormatApacheError24},
 	} {
 		if c.parsed > 0 && progs[s.prog] == c.parsed {
-			c.kind, c.format = s.kind, s.format+formatWrappedSyslog
+			suffix := formatWrappedSyslog
+			if meta > 0 {
+				suffix = formatWrappedJournal
+			}
+			c.kind, c.format = s.kind, s.format+suffix
 		}
 	}
 	c.parsed += meta

@@ -173,6 +173,7 @@ func (r *syslogRouter) local(p syslogProg, t int64, prog []byte, lv Level, msg [
 			e.Unit = prog
 		}
 	}
+	defaultLevel(e)
 	emit(e)
 }
 
