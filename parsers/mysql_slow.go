@@ -63,7 +63,8 @@ func newMySQLSlowReader(opts EventOptions) EventReader {
 // Feed implements EventReader.
 func (r *mysqlSlowReader) Feed(line []byte, num int64, emit func(*Event)) error {
 	line = mysqlTrimCR(line)
-	if len(line) > 0 && line[0] == '#' && !mysqlHasPrefix(line, "# administrator command:") {
+	if len(line) > 0 && line[0] == '#' && !mysqlHasPrefix(line, "# administrator command:") &&
+		(!r.stmt || isSlowHeader(line)) {
 		r.header(line, emit)
 		return nil
 	}
@@ -470,6 +471,22 @@ func slowSetTimestamp(t []byte) (int64, bool) {
 		}
 	}
 	return ts, true
+}
+
+// isSlowHeader reports whether a '#' line met inside a statement is a
+// header that starts the next record ("# Time:", "# Query_time: …",
+// "# No InnoDB statistics…") rather than a "# comment" line of a multi-line
+// statement: a header is "# " followed by a key word and a colon.
+func isSlowHeader(line []byte) bool {
+	b := mysqlTrimLeft(line[1:])
+	if mysqlHasPrefix(b, "No InnoDB statistics") {
+		return true
+	}
+	n := 0
+	for n < len(b) && (b[n] >= 'A' && b[n] <= 'Z' || b[n] >= 'a' && b[n] <= 'z' || b[n] == '_' || b[n] == '@' || n > 0 && b[n] >= '0' && b[n] <= '9') {
+		n++
+	}
+	return n > 0 && n < len(b) && b[n] == ':'
 }
 
 // isSlowBanner matches the three lines a server writes when it opens the

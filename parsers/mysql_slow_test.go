@@ -113,6 +113,20 @@ select 1;`,
 		},
 	},
 	{
+		name: "comment line inside a statement",
+		loc:  "UTC",
+		log: `# Query_time: 1.000000  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 9
+SELECT a
+# the widest column
+FROM t;
+# Query_time: 2.000000  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 9
+SELECT b FROM t;`,
+		want: []slowWant{
+			{"", [4]int64{1000000, 0, 9, 0}, "SELECT a\n# the widest column\nFROM t", "", "", 0, 4},
+			{"", [4]int64{2000000, 0, 9, 0}, "SELECT b FROM t", "", "", 0, 2},
+		},
+	},
+	{
 		name: "use only statement and backticks",
 		loc:  "UTC",
 		log: `# Query_time: 0.018799  Lock_time: 0.009453  Rows_sent: 0  Rows_examined: 0
