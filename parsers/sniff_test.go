@@ -57,9 +57,11 @@ func TestSniff(t *testing.T) {
 
 func TestSniffUnrecognized(t *testing.T) {
 	for name, in := range map[string]string{
-		"empty":  "\n\n  \n",
-		"prose":  "It was a dark and stormy night.\nThe server fell over.\nNobody knew why.",
-		"binary": "\x00\x01\x02\x03\n\xff\xfe\xfd",
+		"empty":      "\n\n  \n",
+		"prose":      "It was a dark and stormy night.\nThe server fell over.\nNobody knew why.",
+		"binary":     "\x00\x01\x02\x03\n\xff\xfe\xfd",
+		"dpkg":       "2024-11-21 10:15:02 startup archives unpack\n2024-11-21 10:15:03 install libc6:amd64 <none> 2.36-9\n2024-11-21 10:15:04 status half-installed libc6:amd64 2.36-9",
+		"cloud-init": "2024-11-21 10:15:02,123 - util.py[DEBUG]: Cloud-init v. 23.1 running 'init-local'\n2024-11-21 10:15:02,456 - main.py[DEBUG]: No kernel command line url found.",
 	} {
 		kind, _, err := Sniff(sniffLines(in))
 		if kind != KindUnknown || !errors.Is(err, errUnrecognized) {

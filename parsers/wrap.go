@@ -193,6 +193,9 @@ func unixStamp(b []byte) (int64, int) {
 // of b: Unix nanoseconds and its length, 0 when it is not one. A stamp
 // without an offset is local time.
 func (u *unwrapper) isoStamp(b []byte) (int64, int) {
+	if len(b) < 11 || b[10] != 'T' {
+		return 0, 0 // layers always write the 'T'; "2024-11-21 10:15:02" is a log's own stamp
+	}
 	return isoStamp(b, &u.clock)
 }
 
