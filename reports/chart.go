@@ -166,10 +166,10 @@ func buildCharts(v *view, r *analyzer.Report, tf timeFmt) error {
 	v.RPSChart = build(chartRPS, true, "", func() chartRenderer { return rpsChart(r, ax) })
 	v.LatChart = build(chartLatency, r.Traffic.HasLatency && len(s.P50Ms) == len(s.S2xx),
 		"The access log has no request time ($request_time or %D), so response times are unknown.",
-		func() chartRenderer { return latencyChart(s, ax) })
+		func() chartRenderer { return latencyChart(r, ax) })
 	v.FlightChart = build(chartInFlight, len(s.InFlight) == len(s.S2xx) && anyNonZero(s.InFlight),
 		"No in-flight series: the access log has no request time.",
-		func() chartRenderer { return inFlightChart(s, ax) })
+		func() chartRenderer { return inFlightChart(r, ax) })
 	v.RefChart = build(chartReferrers, len(s.Referrers) > 0,
 		"No referrer data: the access log format has no Referer field, or no request had one.",
 		func() chartRenderer { return referrerChart(s, ax) })
@@ -314,14 +314,9 @@ func lineOpts(stack string, area bool, color string) []charts.SeriesOpts {
 	return o
 }
 
-// rpsChart is requests per second stacked by status class, incident phases
-// shaded, restarts and saturation starts marked.
-func rpsChart(r *analyzer.Report, ax axis) chartRenderer {
-	s := &r.Series
-	c := charts.NewLine()
-	c.SetGlobalOptions(common(chartRPS, "380px", "req/s", ax, true)...)
-	c.SetXAxis(ax.labels)
-
+// phaseAreas shades the incident phases (or the whole incident when the
+// analyzer gave no phases) on a time chart.
+func phaseAreas(r *analyzer.Report, ax axis) [][]opts.MarkAreaData {
 	var areas [][]opts.MarkAreaData
 	area := func(name string, from, to int, color string) {
 		areas = append(areas, []opts.MarkAreaData{
@@ -350,6 +345,28 @@ func rpsChart(r *analyzer.Report, ax axis) chartRenderer {
 			area(p.Name, ax.index(p.Start), ax.index(p.End), col)
 		}
 	}
+	return areas
+}
+
+// shaded adds the phase shading without labels, for the charts under the
+// requests chart.
+func shaded(o []charts.SeriesOpts, areas [][]opts.MarkAreaData) []charts.SeriesOpts {
+	if len(areas) == 0 {
+		return o
+	}
+	return append(o, charts.WithMarkAreaData(areas...),
+		charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{Label: &opts.Label{Show: opts.Bool(false)}}))
+}
+
+// rpsChart is requests per second stacked by status class, incident phases
+// shaded, restarts and saturation starts marked.
+func rpsChart(r *analyzer.Report, ax axis) chartRenderer {
+	s := &r.Series
+	c := charts.NewLine()
+	c.SetGlobalOptions(common(chartRPS, "380px", "req/s", ax, true)...)
+	c.SetXAxis(ax.labels)
+
+	areas := phaseAreas(r, ax)
 	var lines []opts.MarkLineNameXAxisItem
 	for _, rs := range r.Restarts {
 		lines = append(lines, opts.MarkLineNameXAxisItem{Name: label(rs.Service + " " + rs.Kind + " restart"), XAxis: ax.index(rs.At)})
@@ -382,21 +399,23 @@ func rpsChart(r *analyzer.Report, ax axis) chartRenderer {
 	return c
 }
 
-func latencyChart(s *analyzer.Series, ax axis) chartRenderer {
+func latencyChart(r *analyzer.Report, ax axis) chartRenderer {
+	s := &r.Series
 	c := charts.NewLine()
 	c.SetGlobalOptions(common(chartLatency, "280px", "ms", ax, false)...)
 	c.SetXAxis(ax.labels)
-	c.AddSeries("p50", lineData(ax.merge(s.P50Ms, maxOf), ax.n), lineOpts("", false, "#5b8def")...)
+	c.AddSeries("p50", lineData(ax.merge(s.P50Ms, maxOf), ax.n), shaded(lineOpts("", false, "#5b8def"), phaseAreas(r, ax))...)
 	c.AddSeries("p95", lineData(ax.merge(s.P95Ms, maxOf), ax.n), lineOpts("", false, "#e3a21a")...)
 	c.AddSeries("p99", lineData(ax.merge(s.P99Ms, maxOf), ax.n), lineOpts("", false, "#d9453b")...)
 	return c
 }
 
-func inFlightChart(s *analyzer.Series, ax axis) chartRenderer {
+func inFlightChart(r *analyzer.Report, ax axis) chartRenderer {
+	s := &r.Series
 	c := charts.NewLine()
 	c.SetGlobalOptions(common(chartInFlight, "260px", "requests", ax, false)...)
 	c.SetXAxis(ax.labels)
-	o := lineOpts("", true, "#7a5bd6")
+	o := shaded(lineOpts("", true, "#7a5bd6"), phaseAreas(r, ax))
 	if s.PoolSize > 0 {
 		o = append(o,
 			charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "pool size", YAxis: round3(s.PoolSize)}),
