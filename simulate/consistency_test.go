@@ -117,6 +117,7 @@ func TestErrorsHaveCauses(t *testing.T) {
 		{"launch", 20 * time.Minute, false, 500, nil},
 		{"mysql-crash", 25 * time.Minute, false, 502, func(sc *Scenario) { sc.Actions = append(sc.Actions, Action{At: hm(10, 5), Kind: ActionRestartPHP}) }},
 		{"oom", 35 * time.Minute, false, 500, nil},
+		{"crawler", 15 * time.Minute, true, 502, nil},
 		{"viral", 30 * time.Minute, true, 502, func(sc *Scenario) {
 			sc.RequestTerminateTimeout = 4 * time.Second
 			sc.Actions = append(sc.Actions, Action{At: hm(10, 12), Kind: ActionRaiseMaxChildren, Value: 24})

@@ -379,7 +379,7 @@ func (s *sim) startMySQL(crashed bool) {
 	}
 	up := t + ms(s.lognorm(2500, 0.2))
 	if crashed {
-		up += ms(s.lognorm(4000, 0.3))
+		up += ms(s.lognorm(30000, 0.2)) // InnoDB crash recovery replays the redo log
 	}
 	s.push(up, evMySQLUp, 0, 0)
 }

@@ -140,7 +140,8 @@ type TruthWrite struct {
 	Status      int       `json:"status"`
 }
 
-// TruthCounts counts responses by status class.
+// TruthCounts counts responses by status class; 499 (client closed the
+// connection) is counted both in S4xx and on its own.
 type TruthCounts struct {
 	Total int64 `json:"total"`
 	S2xx  int64 `json:"2xx"`
