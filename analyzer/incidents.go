@@ -8,6 +8,9 @@ import (
 // binWidth is the resolution (seconds) of the incident detector.
 const binWidth = 10
 
+// minHistory is the number of quiet bins a local baseline needs.
+const minHistory = 3
+
 // Bins is a coarse series for the incident detector: rates per second over
 // fixed bins of Width seconds from Start.
 type Bins struct {
@@ -106,21 +109,33 @@ func detectBaseline(b Bins, o *Options) Baseline {
 		base.Manual = true
 		return base
 	}
+	// The quiet part: healthy bins (failed share under 2%) at no more than
+	// 1.5× the lower quartile of the rate, so a surge that fills most of
+	// the window does not become the reference.
 	healthy := func(i int) bool { return b.Req[i] == 0 || b.Failed[i]/b.Req[i] < 0.02 }
-	base = pick(healthy)
-	lim := base.RPS + 6*math.Max(base.MAD, 0.5)
+	var hr []float64
+	for i := range b.Req {
+		if healthy(i) {
+			hr = append(hr, b.Req[i])
+		}
+	}
+	if len(hr) == 0 {
+		return pick(func(int) bool { return true })
+	}
+	sort.Float64s(hr)
+	lim := 1.5*hr[len(hr)/4] + 0.5
 	base = pick(func(i int) bool { return healthy(i) && b.Req[i] <= lim })
 	return base
 }
 
 // refineBaseline, once incidents are known, takes the hour before the
 // first incident as the reference (more honest than the whole day for
-// "N× normal"), when it holds at least 30 quiet bins.
+// "N× normal"), when it holds at least a minute of bins.
 func refineBaseline(b Bins, base Baseline, spans []Span) Baseline {
 	if base.Manual || len(spans) == 0 {
 		return base
 	}
-	from, to := spans[0].Start-3600, spans[0].Start-60
+	from, to := spans[0].Start-3600, spans[0].Start-binWidth
 	var rates, p95s []float64
 	var req, failed float64
 	for i := range b.Req {
@@ -135,7 +150,7 @@ func refineBaseline(b Bins, base Baseline, spans []Span) Baseline {
 		req += b.Req[i]
 		failed += b.Failed[i]
 	}
-	if len(rates) < 30 {
+	if int64(len(rates))*b.Width < 60 {
 		return base
 	}
 	r := Baseline{From: from, To: to}
@@ -182,14 +197,17 @@ func DetectIncidents(b Bins, base Baseline, cfg IncidentConfig) []Span {
 				win = append(win, b.Req[j])
 			}
 		}
+		// The local baseline is the median of the quiet bins of the last
+		// TrailingS; with no history yet (the first bins of the logs) a
+		// rate departure cannot be judged, only errors and latency.
 		l := base.RPS
-		if len(win) >= 30 {
+		if len(win) >= minHistory {
 			l = median(win)
 		}
 		local[i] = l
 		noise := 4 * math.Sqrt(math.Max(l, 0.1)/float64(3*b.Width))
 		rate := sm(b.Req, i, 1)
-		rateDep := rate > math.Max(l*cfg.RateFactor, l+cfg.RateMinAbs) && rate > l+noise
+		rateDep := len(win) >= minHistory && rate > math.Max(l*cfg.RateFactor, l+cfg.RateMinAbs) && rate > l+noise
 		fs, rs := sm(b.Failed, i, 2)*float64(5*b.Width), sm(b.Req, i, 2)*float64(5*b.Width)
 		errDep := fs >= cfg.ErrorMinN && rs > 0 && fs/rs >= math.Max(cfg.ErrorShare, 3*base.ErrorRate)
 		latDep := false

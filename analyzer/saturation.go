@@ -17,6 +17,12 @@ type SatInput struct {
 	Events      []EventAgg
 	Inputs      []InputInfo
 	PoolSize    int64 // pm.max_children; 0 = unknown
+	// PoolLogged is true when the FPM log states the pool's limit (then
+	// the queueing knee below is not needed).
+	PoolLogged bool
+	// BaseHoldS is the baseline mean time a PHP request is held upstream
+	// (busy-seconds per PHP request over the quiet period); 0 = unknown.
+	BaseHoldS float64
 	MySQLMax    int64 // max_connections; 0 = unknown
 }
 
@@ -28,11 +34,17 @@ type SaturationConfig struct {
 	BadMinN     int64   // … with at least this many 502/504
 	WindowS     int64   // window of the 502/504 share
 	PlateauFrac float64 // busy workers ≥ PlateauFrac × pool size is the in-flight plateau
+	// KneeFactor: with no logged limit, PHP requests held upstream (queue
+	// included) KneeFactor times longer than at baseline, and at least
+	// KneeAddS longer, over KneeS seconds, mean they queue for a worker.
+	KneeFactor, KneeAddS float64
+	KneeS                int64
 	OngoingS    int64   // an episode ending this close to the end of the data is ongoing
 }
 
 // DefaultSaturationConfig are the thresholds used by Finish.
-var DefaultSaturationConfig = SaturationConfig{GapS: 60, MemoryGapS: 300, BadShare: 0.05, BadMinN: 3, WindowS: 10, PlateauFrac: 0.9, OngoingS: 60}
+var DefaultSaturationConfig = SaturationConfig{GapS: 60, MemoryGapS: 300, BadShare: 0.05, BadMinN: 3, WindowS: 10, PlateauFrac: 0.98, OngoingS: 60,
+	KneeFactor: 4, KneeAddS: 0.5, KneeS: 20}
 
 func satInputOf(st *State) SatInput {
 	in := SatInput{Start: st.Start, Step: st.Step, Points: st.Points, Events: st.Events, Inputs: st.Inputs, MySQLMax: st.MySQLMaxConns}
@@ -40,7 +52,21 @@ func satInputOf(st *State) SatInput {
 	for _, e := range st.Events {
 		if e.Sample.Type == parsers.FPMMaxChildren && e.Sample.Num[0] > 0 {
 			st.PoolSize, st.PoolSizeSource = e.Sample.Num[0], "log"
+			in.PoolLogged = true
 			break
+		}
+	}
+	// Baseline hold time of PHP requests.
+	if st.Baseline.To > st.Baseline.From {
+		var busy float64
+		var php int64
+		for t := st.Baseline.From; t < st.Baseline.To; t += st.Step {
+			p := &st.Points[st.idx(t)]
+			busy += p.Busy * float64(st.Step)
+			php += p.Req - p.Static
+		}
+		if php > 0 {
+			in.BaseHoldS = busy / float64(php)
 		}
 	}
 	if st.PoolSize == 0 && st.Opts != nil && st.Opts.FPMMaxChildren > 0 {
@@ -74,7 +100,13 @@ func DetectSaturation(in SatInput, cfg SaturationConfig) []Saturation {
 		switch s.Type {
 		case parsers.FPMMaxChildren:
 			add("php-fpm", satSignal{sec: e.Sec, logged: true, evidence: ev, limit: s.Num[0]})
-		case parsers.FPMSeemsBusy, parsers.FPMMaxProcesses, parsers.NginxConnectBacklog,
+		case parsers.FPMSeemsBusy:
+			// "seems busy" means spawning with no idle worker; the pool is at
+			// its limit only when the total has reached the pool size.
+			if in.PoolSize > 0 && s.Num[2] >= in.PoolSize {
+				add("php-fpm", satSignal{sec: e.Sec, logged: true, evidence: ev})
+			}
+		case parsers.FPMMaxProcesses, parsers.NginxConnectBacklog,
 			parsers.NginxUpstreamTimeoutRead, parsers.NginxUpstreamTimeoutConnect, parsers.ApacheProxyTimeout:
 			for t := e.First / 1e9; t <= e.Last/1e9; t++ {
 				add("php-fpm", satSignal{sec: t, logged: true, evidence: ev})
@@ -100,8 +132,11 @@ func DetectSaturation(in SatInput, cfg SaturationConfig) []Saturation {
 	step := max(in.Step, 1)
 	w := max(cfg.WindowS/step, 1)
 	var badN, reqN int64
-	firstBad, firstPlateau := true, true
+	firstBad, firstPlateau, firstKnee := true, true, true
 	marked := -1
+	kw := cfg.KneeS / step
+	var holdBusy float64
+	var holdPHP int64
 	for i := range in.Points {
 		p := &in.Points[i]
 		badN += p.S502 + p.S504
@@ -129,7 +164,30 @@ func DetectSaturation(in SatInput, cfg SaturationConfig) []Saturation {
 			}
 			marked = i
 		}
-		if in.PoolSize > 0 && p.Busy >= cfg.PlateauFrac*float64(in.PoolSize) {
+		if kw > 0 && !in.PoolLogged && in.BaseHoldS > 0 {
+			holdBusy += p.Busy * float64(step)
+			holdPHP += p.Req - p.Static
+			if i >= int(kw) {
+				q := &in.Points[i-int(kw)]
+				holdBusy -= q.Busy * float64(step)
+				holdPHP -= q.Req - q.Static
+			}
+			if holdPHP >= 10 {
+				h := holdBusy / float64(holdPHP)
+				if h >= math.Max(cfg.KneeFactor*in.BaseHoldS, in.BaseHoldS+cfg.KneeAddS) {
+					ev := ""
+					if firstKnee {
+						ev = fmt.Sprintf("access log: PHP requests took %.1f s at %s against %.2f s normally: they queued for a free worker", h, clock(t), in.BaseHoldS)
+						firstKnee = false
+					}
+					add("php-fpm", satSignal{sec: t - (kw-1)*step, evidence: ev})
+				}
+			}
+		}
+		// The plateau is the signal of pools that do not log their limit;
+		// where the FPM log says it, its lines are authoritative (busy
+		// counts requests queued in the listen backlog too).
+		if !in.PoolLogged && in.PoolSize > 0 && p.Busy >= cfg.PlateauFrac*float64(in.PoolSize) {
 			ev := ""
 			if firstPlateau {
 				ev = fmt.Sprintf("access log: %.0f requests held by PHP at %s, at the pool size of %d workers (in-flight plateau)", p.Busy, clock(t), in.PoolSize)
