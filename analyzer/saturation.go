@@ -23,7 +23,7 @@ type SatInput struct {
 	// BaseHoldS is the baseline mean time a PHP request is held upstream
 	// (busy-seconds per PHP request over the quiet period); 0 = unknown.
 	BaseHoldS float64
-	MySQLMax    int64 // max_connections; 0 = unknown
+	MySQLMax  int64 // max_connections; 0 = unknown
 }
 
 // SaturationConfig holds the saturation detector's thresholds.
@@ -39,7 +39,7 @@ type SaturationConfig struct {
 	// KneeAddS longer, over KneeS seconds, mean they queue for a worker.
 	KneeFactor, KneeAddS float64
 	KneeS                int64
-	OngoingS    int64   // an episode ending this close to the end of the data is ongoing
+	OngoingS             int64 // an episode ending this close to the end of the data is ongoing
 }
 
 // DefaultSaturationConfig are the thresholds used by Finish.
