@@ -99,7 +99,9 @@ func (m *mdWriter) write(v *view) {
 	m.blank()
 	m.p("**Status:** _To fill in: draft, in review or final_  ")
 	m.p("**Authors:** _To fill in_  ")
-	m.p("**Incident date:** %s", mdText(v.Window))
+	if !v.Quiet {
+		m.p("**Incident date:** %s", mdText(v.Window))
+	}
 	m.blank()
 
 	m.p("## Summary")
@@ -182,8 +184,10 @@ func (m *mdWriter) write(v *view) {
 
 	m.p("## Root causes and contributing factors")
 	m.blank()
-	m.p("Suggested from the logs; confirm or correct each one.")
-	m.blank()
+	if !v.Quiet {
+		m.p("Suggested from the logs; confirm or correct each one.")
+		m.blank()
+	}
 	var causes []string
 	for _, in := range v.Incidents {
 		for _, s := range in.Saturation {
@@ -215,12 +219,18 @@ func (m *mdWriter) write(v *view) {
 		}
 		causes = append(causes, "Slow query ×"+q.Count+" (total "+q.Total+", p95 "+q.P95+"): "+q.Fingerprint)
 	}
-	if len(causes) == 0 {
+	switch {
+	case v.Quiet && len(causes) == 0:
+		m.p("No incident, so no cause to find.")
+		m.blank()
+	case len(causes) == 0:
 		m.p("Nothing in the logs points to a cause.")
 		m.blank()
 	}
 	m.bullets(causes)
-	m.todo("the deeper causes: why capacity was what it was, why the page was not cached, what made the system fragile")
+	if !v.Quiet {
+		m.todo("the deeper causes: why capacity was what it was, why the page was not cached, what made the system fragile")
+	}
 
 	m.p("## Resolution")
 	m.blank()
@@ -326,11 +336,18 @@ func (m *mdWriter) write(v *view) {
 			m.blank()
 		}
 	}
-	m.todo("owner, ticket and due date for each item; other actions (alerting, runbooks, idempotent writes)")
+	if !v.Quiet {
+		m.todo("owner, ticket and due date for each item; other actions (alerting, runbooks, idempotent writes)")
+	}
 
 	m.p("## Lessons learned")
 	m.blank()
-	m.todo("what went well, what went wrong, where we got lucky")
+	if v.Quiet {
+		m.p("No incident.")
+		m.blank()
+	} else {
+		m.todo("what went well, what went wrong, where we got lucky")
+	}
 
 	m.p("## Data quality")
 	m.blank()
@@ -348,18 +365,23 @@ func (m *mdWriter) write(v *view) {
 			rows = append(rows, []string{in.Name, in.Kind, in.Format, in.TZ, in.Lines, in.Parsed, skipped})
 		}
 		m.table([]string{"Input", "Kind", "Format", "Zone", "Lines", "Parsed", "Skipped"}, "llllrrr", rows)
+		listed := false
 		for _, in := range v.Inputs {
 			for _, w := range in.Warnings {
 				m.p("- %s: %s", mdCode(in.Name, false), mdText(w))
+				listed = true
 			}
 			for _, r := range in.Reasons {
 				m.p("- %s: %s skipped, %s", mdCode(in.Name, false), r.Count, mdText(r.Reason))
 				for _, s := range r.Samples {
 					m.p("  - %s %s", mdCode(s.Line, false), mdCode(s.Text, false))
 				}
+				listed = true
 			}
 		}
-		m.blank()
+		if listed {
+			m.blank()
+		}
 	}
 	if len(v.Zones) > 0 {
 		m.p("Time zones assumed:")
