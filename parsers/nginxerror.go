@@ -28,9 +28,8 @@ type nginxErrorReader struct {
 	buf     []byte // the pending record, its physical lines joined by '\n'
 	pending bool
 	lines   int
-	outer   int64 // time of the outer layer, used when the record has no stamp of its own
-	unit    []byte
-	unitBuf []byte
+	outer   int64  // time of the outer layer, used when the record has no stamp of its own
+	unitBuf []byte // program of the outer layer
 	ev      Event
 }
 
