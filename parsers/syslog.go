@@ -121,7 +121,7 @@ func (r *syslogRouter) Feed(line []byte, num int64, emit func(*Event)) error {
 	p := programOf(r.w.prog)
 	switch p {
 	case progKernel, progSystemd, progOther:
-		r.local(p, r.w.time, r.w.prog, LevelUnknown, r.w.msg, emit)
+		r.local(p, r.w.time, r.w.prog, nil, LevelUnknown, r.w.msg, emit)
 		return nil
 	}
 	// Sub-formats read the whole line: their readers know the syslog
@@ -136,18 +136,20 @@ func (r *syslogRouter) Feed(line []byte, num int64, emit func(*Event)) error {
 	if err != nil {
 		// The line is a well-formed syslog line whose message the
 		// sub-format does not know: keep it as the syslogProg's EventOther.
-		r.local(progOther, r.w.time, r.w.prog, LevelUnknown, r.w.msg, emit)
+		r.local(progOther, r.w.time, r.w.prog, nil, LevelUnknown, r.w.msg, emit)
 	}
 	return nil
 }
 
 // feedMessage routes one bare message (a journal JSON entry) with its time,
-// syslogProg and level.
-func (r *syslogRouter) feedMessage(t int64, prog []byte, lv Level, msg []byte, num int64, emit func(*Event)) {
+// program and level; unit is the journal's UNIT field (the unit systemd
+// speaks about), which names the unit of systemd events whose text gives
+// only a description.
+func (r *syslogRouter) feedMessage(t int64, prog, unit []byte, lv Level, msg []byte, num int64, emit func(*Event)) {
 	p := programOf(prog)
 	switch p {
 	case progKernel, progSystemd, progOther:
-		r.local(p, t, prog, lv, msg, emit)
+		r.local(p, t, prog, unit, lv, msg, emit)
 		return
 	}
 	r.outer, r.unit, r.emit = t, prog, emit
@@ -155,12 +157,13 @@ func (r *syslogRouter) feedMessage(t int64, prog []byte, lv Level, msg []byte, n
 	err := sub.Feed(msg, num, r.fillFn)
 	sub.Flush(r.fillFn)
 	if err != nil {
-		r.local(progOther, t, prog, lv, msg, emit)
+		r.local(progOther, t, prog, unit, lv, msg, emit)
 	}
 }
 
-// local emits a KindKernel event for a kernel, systemd or other line.
-func (r *syslogRouter) local(p syslogProg, t int64, prog []byte, lv Level, msg []byte, emit func(*Event)) {
+// local emits a KindKernel event for a kernel, systemd or other line; a
+// non-empty unit overrides the unit of systemd events.
+func (r *syslogRouter) local(p syslogProg, t int64, prog, unit []byte, lv Level, msg []byte, emit func(*Event)) {
 	e := &r.ev
 	*e = Event{Kind: KindKernel, Time: t, Level: lv, Unit: prog, Lines: 1, Text: msg}
 	switch p {
@@ -169,8 +172,8 @@ func (r *syslogRouter) local(p syslogProg, t int64, prog []byte, lv Level, msg [
 		classifyKernel(m, e)
 	case progSystemd:
 		classifySystemd(msg, e)
-		if e.Type != EventOther && len(e.Unit) == 0 {
-			e.Unit = prog
+		if e.Type != EventOther && len(unit) > 0 {
+			e.Unit = unit
 		}
 	}
 	defaultLevel(e)

@@ -34,6 +34,7 @@ type journalEntry struct {
 	ident     []byte
 	comm      []byte
 	transport []byte
+	unit      []byte
 	priority  int
 }
 
@@ -59,7 +60,7 @@ func (r *journalJSONReader) Feed(line []byte, num int64, emit func(*Event)) erro
 	if je.priority >= 0 {
 		lv = syslogPriority(je.priority)
 	}
-	r.router.feedMessage(je.realtime*1000, prog, lv, je.message, num, emit)
+	r.router.feedMessage(je.realtime*1000, prog, je.unit, lv, je.message, num, emit)
 	return nil
 }
 
@@ -140,6 +141,8 @@ func (r *journalJSONReader) member(key, v []byte, je *journalEntry) {
 		}
 	case "_TRANSPORT":
 		je.transport = unquote(v)
+	case "UNIT":
+		je.unit = unquote(v)
 	case "PRIORITY":
 		if s := unquote(v); len(s) == 1 && s[0] >= '0' && s[0] <= '7' {
 			je.priority = int(s[0] - '0')

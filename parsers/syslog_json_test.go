@@ -11,6 +11,7 @@ var journalJSONLines = []string{
 	`{"__REALTIME_TIMESTAMP":"1732184104000000","PRIORITY":"4","SYSLOG_IDENTIFIER":"php-fpm8.2","_PID":"1201","MESSAGE":"[WARNING] [pool www] child 4243 said into stderr: \"PHP message: PHP Warning:  mysqli::__construct(): (HY000/1040): Too many connections\""}`,
 	`{"__REALTIME_TIMESTAMP":"1732184105000000","PRIORITY":"6","_COMM":"cron","MESSAGE":[104,105,255]}`,
 	`{"__REALTIME_TIMESTAMP":"1732184106000000","SYSLOG_IDENTIFIER":"nginx","MESSAGE":"nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)"}`,
+	`{"__REALTIME_TIMESTAMP":"1732184107000000","PRIORITY":"6","SYSLOG_IDENTIFIER":"systemd","UNIT":"php8.2-fpm.service","MESSAGE":"Started The PHP 8.2 FastCGI Process Manager."}`,
 }
 
 func TestJournalJSON(t *testing.T) {
@@ -26,6 +27,7 @@ func TestJournalJSON(t *testing.T) {
 		`fpm fpm-said warning t=2024-11-21T10:15:04 pid=4243 php=too-many-connections pool="www" unit="php-fpm8.2"`,
 		`kernel other info t=2024-11-21T10:15:05 unit="cron"`,
 		`nginx-error other emergency t=2024-11-21T10:15:06 unit="nginx"`,
+		`kernel systemd-started info t=2024-11-21T10:15:07 unit="php8.2-fpm.service"`,
 	}
 	if len(evs) != len(want) {
 		t.Fatalf("%d events: %v", len(evs), evs)
