@@ -289,6 +289,8 @@ func TestNewEventReader(t *testing.T) {
 		{KindKernel, FormatSyslog, kernelCases[0].lines[0], KindKernel},
 		{KindKernel, FormatJournal, kernelCases[23].lines[0], KindFPM},
 		{KindKernel, "", kernelCases[0].lines[0], KindKernel},
+		{KindKernel, "", journalJSONLines[2], KindFPM},
+		{KindKernel, "", `[1.5] Out of memory: Killed process 1 (a) total-vm:1kB, anon-rss:1kB`, KindKernel},
 		{KindKernel, FormatJournalJSON, journalJSONLines[0], KindKernel},
 		{KindKernel, FormatDmesg, `[1.5] Out of memory: Killed process 1 (a) total-vm:1kB, anon-rss:1kB`, KindKernel},
 		{KindKernel, FormatDmesgHuman, `[Thu Nov 21 10:15:02 2024] hello`, KindKernel},

@@ -53,6 +53,8 @@ type syslogRouter struct {
 	unit   []byte
 	emit   func(*Event)
 	fillFn func(*Event)
+	json   *journalJSONReader // made on the first JSON line
+	dmesg  *dmesgReader       // made on the first dmesg line
 }
 
 // subReaders are the readers a mixed input routes lines to, made on first
@@ -116,6 +118,22 @@ func (r *syslogRouter) Feed(line []byte, num int64, emit func(*Event)) error {
 		return nil
 	}
 	if !r.wrap.unwrap(line, &r.w) || (r.w.form != wrapSyslog && r.w.form != wrapISO) {
+		// Kernel input given without its format (--kind PATH=kernel):
+		// journal JSON and dmesg lines are read as such.
+		if len(line) > 0 && line[0] == '{' {
+			if r.json == nil {
+				r.json = newJournalJSONReader(r.subs.opts)
+			}
+			return r.json.Feed(line, num, emit)
+		}
+		if len(line) > 0 && line[0] == '[' {
+			if r.dmesg == nil {
+				r.dmesg = newDmesgReader(r.subs.opts)
+			}
+			if err := r.dmesg.Feed(line, num, emit); err == nil {
+				return nil
+			}
+		}
 		return &LineError{Reason: reasonNotSyslog, Detail: detailf("expected Mmm dd hh:mm:ss host syslogProg[pid]:", line)}
 	}
 	p := programOf(r.w.prog)
@@ -182,6 +200,9 @@ func (r *syslogRouter) local(p syslogProg, t int64, prog, unit []byte, lv Level,
 
 // Flush implements EventReader.
 func (r *syslogRouter) Flush(emit func(*Event)) {
+	if r.json != nil {
+		r.json.Flush(emit)
+	}
 	r.emit = emit
 	if r.subs.fpm != nil {
 		r.subs.fpm.Flush(r.fillFn)
