@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -358,6 +359,43 @@ func shaded(o []charts.SeriesOpts, areas [][]opts.MarkAreaData) []charts.SeriesO
 		charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{Label: &opts.Label{Show: opts.Bool(false)}}))
 }
 
+// markLine is one vertical marker with its own label position, so that
+// markers close together put their labels at alternate ends.
+type markLine struct {
+	Name  string      `json:"name"`
+	XAxis int         `json:"xAxis"`
+	Label *opts.Label `json:"label,omitempty"`
+}
+
+// markLines marks restarts and saturation starts, in time order; a marker
+// within 3% of the axis from the previous one has its label at the other
+// end of the line.
+func markLines(r *analyzer.Report, ax axis) []markLine {
+	var lines []markLine
+	for _, rs := range r.Restarts {
+		lines = append(lines, markLine{Name: label(rs.Service + " " + rs.Kind + " restart"), XAxis: ax.index(rs.At)})
+	}
+	for _, in := range r.Incidents {
+		for _, sat := range in.Saturation {
+			lines = append(lines, markLine{Name: label(sat.Resource + " saturated"), XAxis: ax.index(sat.Start)})
+		}
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].XAxis < lines[j].XAxis })
+	near := max(1, ax.n*3/100)
+	bottom := false
+	for i := range lines {
+		if i > 0 && lines[i].XAxis-lines[i-1].XAxis <= near {
+			bottom = !bottom
+		} else {
+			bottom = false
+		}
+		if bottom {
+			lines[i].Label = &opts.Label{Show: opts.Bool(true), Formatter: "{b}", Position: "insideStartTop", FontSize: 10}
+		}
+	}
+	return lines
+}
+
 // rpsChart is requests per second stacked by status class, incident phases
 // shaded, restarts and saturation starts marked.
 func rpsChart(r *analyzer.Report, ax axis) chartRenderer {
@@ -367,15 +405,7 @@ func rpsChart(r *analyzer.Report, ax axis) chartRenderer {
 	c.SetXAxis(ax.labels)
 
 	areas := phaseAreas(r, ax)
-	var lines []opts.MarkLineNameXAxisItem
-	for _, rs := range r.Restarts {
-		lines = append(lines, opts.MarkLineNameXAxisItem{Name: label(rs.Service + " " + rs.Kind + " restart"), XAxis: ax.index(rs.At)})
-	}
-	for _, in := range r.Incidents {
-		for _, sat := range in.Saturation {
-			lines = append(lines, opts.MarkLineNameXAxisItem{Name: label(sat.Resource + " saturated"), XAxis: ax.index(sat.Start)})
-		}
-	}
+	lines := markLines(r, ax)
 
 	first := lineOpts("status", true, col2xx)
 	if len(areas) > 0 {
@@ -385,7 +415,14 @@ func rpsChart(r *analyzer.Report, ax axis) chartRenderer {
 	}
 	if len(lines) > 0 {
 		first = append(first,
-			charts.WithMarkLineNameXAxisItemOpts(lines...),
+			charts.WithSeriesOpts(func(s *charts.SingleSeries) {
+				if s.MarkLines == nil {
+					s.MarkLines = &opts.MarkLines{}
+				}
+				for _, l := range lines {
+					s.MarkLines.Data = append(s.MarkLines.Data, l)
+				}
+			}),
 			charts.WithMarkLineStyleOpts(opts.MarkLineStyle{
 				Symbol:    []string{"none", "none"},
 				Label:     &opts.Label{Show: opts.Bool(true), Formatter: "{b}", Position: "insideEndTop", FontSize: 10},
