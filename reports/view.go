@@ -67,10 +67,7 @@ type incidentView struct {
 	Name       string // "Incident 1"
 	Span       string // "10:02:13 to 10:47:00"
 	Duration   string
-	Ongoing    bool
-	Summary    string
 	Trigger    string // plain label
-	TriggerKey string // contract value: social-surge …
 	Confidence string
 	Evidence   []string
 	Phases     []phaseView
@@ -227,11 +224,11 @@ func newView(r *analyzer.Report, o Options) *view {
 	summarize(v, r, tf)
 	v.Traffic = trafficFigures(&r.Traffic, tf)
 	if rs := r.RetryStorm; rs.Detected {
-		s := fmt.Sprintf("Clients retried failed requests: %s of the traffic were retries, %s the usual requests per client.",
-			fmtPct(rs.RetryShare), fmtFactor(rs.Amplification))
+		s := fmt.Sprintf("Clients retried failed requests: %s of the traffic were retries, and each client sent %s times its usual number of requests.",
+			fmtPct(rs.RetryShare), fmtNum(rs.Amplification))
 		if rs.Start != nil && rs.End != nil {
-			s = fmt.Sprintf("From %s to %s clients retried failed requests: %s of the traffic were retries (%s), %s the usual requests per client.",
-				tf.clock(*rs.Start), tf.clock(*rs.End), fmtPct(rs.RetryShare), countNoun(rs.Retries, "request", "requests"), fmtFactor(rs.Amplification))
+			s = fmt.Sprintf("From %s to %s clients retried failed requests: %s of the traffic were retries (%s), and each client sent %s times its usual number of requests.",
+				tf.clock(*rs.Start), tf.clock(*rs.End), fmtPct(rs.RetryShare), countNoun(rs.Retries, "request", "requests"), fmtNum(rs.Amplification))
 		}
 		v.RetryStorm = s
 		v.RetryEvid = printables(rs.Evidence)
@@ -266,18 +263,12 @@ func newView(r *analyzer.Report, o Options) *view {
 
 func newIncidentView(i int, in *analyzer.Incident, tf timeFmt, n int) incidentView {
 	iv := incidentView{
-		Name:       "Incident",
-		Summary:    in.Summary,
-		Trigger:    triggerLabel(in.Trigger.Kind),
-		TriggerKey: in.Trigger.Kind,
-		Evidence:   printables(in.Trigger.Evidence),
-		Ongoing:    in.End == nil,
+		Name:     "Incident",
+		Trigger:  triggerLabel(in.Trigger.Kind),
+		Evidence: printables(in.Trigger.Evidence),
 	}
 	if n > 1 {
 		iv.Name = fmt.Sprintf("Incident %d", i+1)
-	}
-	if iv.TriggerKey == "" {
-		iv.TriggerKey = "unknown"
 	}
 	if in.Trigger.Confidence > 0 {
 		iv.Confidence = fmtPct(in.Trigger.Confidence)
@@ -475,6 +466,13 @@ func newCapacityView(c *analyzer.Capacity) *capacityView {
 	return v
 }
 
+// zoneSources explains Input.TZSource values other than "log".
+var zoneSources = map[string]string{
+	"flag":              "given with --tz",
+	"access-log offset": "the offset seen in the access log of the same run",
+	"machine":           "the zone of the machine that ran postmortem",
+}
+
 // dataQuality fills section 9: per-input accounting, zones and notes.
 func dataQuality(v *view, r *analyzer.Report, tf timeFmt) {
 	var lines, parsed, skipped int64
@@ -504,10 +502,12 @@ func dataQuality(v *view, r *analyzer.Report, tf timeFmt) {
 			iv.Reasons = append(iv.Reasons, rv)
 		}
 		v.Inputs = append(v.Inputs, iv)
-		switch in.TZSource {
-		case "", "log":
-		default:
-			v.Zones = append(v.Zones, fmt.Sprintf("%s: no zone in the log; %s assumed (from the %s).", in.Name, in.TZ, in.TZSource))
+		if in.TZSource != "" && in.TZSource != "log" {
+			why, ok := zoneSources[in.TZSource]
+			if !ok {
+				why = "from " + in.TZSource
+			}
+			v.Zones = append(v.Zones, fmt.Sprintf("%s has no zone in its lines; %s was assumed, %s.", printable(in.Name), in.TZ, why))
 		}
 	}
 	if len(r.Inputs) > 0 {
