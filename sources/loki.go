@@ -74,10 +74,23 @@ func ParseLokiQuery(s string) (LokiQuery, error) {
 	if q.LogQL == "" {
 		return LokiQuery{}, fmt.Errorf("loki query %q: empty LogQL", s)
 	}
-	if _, err := syntax.ParseLogSelector(q.LogQL, true); err != nil {
-		return LokiQuery{}, fmt.Errorf("loki query %q: %w", q.LogQL, err)
+	if err := validateLogQuery(q.LogQL); err != nil {
+		return LokiQuery{}, err
 	}
 	return q, nil
+}
+
+// validateLogQuery parses a log query with Loki's parser and builds its
+// pipeline, which also compiles its regular expressions.
+func validateLogQuery(logql string) error {
+	sel, err := syntax.ParseLogSelector(logql, true)
+	if err == nil {
+		_, err = sel.Pipeline()
+	}
+	if err != nil {
+		return fmt.Errorf("loki query %q: %w", logql, err)
+	}
+	return nil
 }
 
 // LokiInputs pulls the lines of each query over [start, end) and returns one
@@ -93,8 +106,8 @@ func ParseLokiQuery(s string) (LokiQuery, error) {
 // further request. All queries are validated before the first request.
 func LokiInputs(ctx context.Context, opts LokiOptions, queries []LokiQuery, start, end time.Time) ([]Input, error) {
 	for _, q := range queries {
-		if _, err := syntax.ParseLogSelector(q.LogQL, true); err != nil {
-			return nil, fmt.Errorf("loki query %q: %w", q.LogQL, err)
+		if err := validateLogQuery(q.LogQL); err != nil {
+			return nil, err
 		}
 	}
 	if !end.After(start) {
