@@ -80,7 +80,7 @@ func TestApacheErrorSkipped(t *testing.T) {
 
 func TestApacheErrorAllocs(t *testing.T) {
 	r := newApacheErrorReader(testOpts)
-	line := []byte(apacheCases[14].lines[0])
+	line := []byte(caseLine(apacheCases, "proxy timeout"))
 	emit := func(*Event) {}
 	if n := testing.AllocsPerRun(200, func() {
 		if err := r.Feed(line, 1, emit); err != nil {

@@ -281,14 +281,14 @@ func TestNewEventReader(t *testing.T) {
 		line   string
 		want   Kind // kind of the event the line gives
 	}{
-		{KindNginxError, FormatNginxError, nginxCases[0].lines[0], KindNginxError},
-		{KindApacheError, FormatApacheError24, apacheCases[0].lines[0], KindApacheError},
-		{KindFPM, FormatFPM + formatWrappedSyslog, fpmCases[27].lines[0], KindFPM},
+		{KindNginxError, FormatNginxError, caseLine(nginxCases, "upstream timed out reading"), KindNginxError},
+		{KindApacheError, FormatApacheError24, caseLine(apacheCases, "max request workers prefork"), KindApacheError},
+		{KindFPM, FormatFPM + formatWrappedSyslog, caseLine(fpmCases, "syslog form"), KindFPM},
 		{KindFPMSlow, FormatFPMSlow, `[21-Nov-2024 10:15:02]  [pool www] pid 1`, KindFPMSlow},
 		{KindMySQLError, "", `2023-10-21 10:45:59 0 [Note] /usr/sbin/mariadbd: ready for connections.`, KindMySQLError},
-		{KindKernel, FormatSyslog, kernelCases[0].lines[0], KindKernel},
-		{KindKernel, FormatJournal, kernelCases[23].lines[0], KindFPM},
-		{KindKernel, "", kernelCases[0].lines[0], KindKernel},
+		{KindKernel, FormatSyslog, caseLine(kernelCases, "oom killed 5.x"), KindKernel},
+		{KindKernel, FormatJournal, caseLine(kernelCases, "routed php-fpm"), KindFPM},
+		{KindKernel, "", caseLine(kernelCases, "oom killed 5.x"), KindKernel},
 		{KindKernel, "", journalJSONLines[2], KindFPM},
 		{KindKernel, "", `[1.5] Out of memory: Killed process 1 (a) total-vm:1kB, anon-rss:1kB`, KindKernel},
 		{KindKernel, FormatJournalJSON, journalJSONLines[0], KindKernel},
@@ -381,3 +381,16 @@ func TestEventReadersHostileLines(t *testing.T) {
 		t.Errorf("16 KB URL: %v, %d events", errs[0], len(evs))
 	}
 }
+
+// caseOf returns the case named name.
+func caseOf(cases []eventCase, name string) eventCase {
+	for _, c := range cases {
+		if c.name == name {
+			return c
+		}
+	}
+	panic("BUG: no test case " + name)
+}
+
+// caseLine returns the first line of the case named name.
+func caseLine(cases []eventCase, name string) string { return caseOf(cases, name).lines[0] }

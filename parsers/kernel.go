@@ -183,9 +183,20 @@ func classifySystemd(m []byte, e *Event) {
 			}
 		case hasPrefixString(rest, "Unit entered failed state"):
 			e.Type, e.Unit = SystemdFailed, unit
-		case hasPrefixString(rest, "A process of this unit has been killed by the OOM killer"):
+		case hasPrefixString(rest, "A process of this unit has been killed by the OOM killer"),
+			hasPrefixString(rest, "systemd-oomd killed "):
 			e.Type, e.Unit = SystemdOOMKilled, unit
 		}
+		return
+	}
+	if hasPrefixString(m, "Killed /") && containsString(m, " due to memory") {
+		// systemd-oomd: "Killed /system.slice/php8.2-fpm.service due to
+		// memory pressure for /system.slice being 81.23% > 80.00% …"
+		cg := m[len("Killed "):indexString(m, " due to memory")]
+		if i := bytes.LastIndexByte(cg, '/'); i >= 0 {
+			cg = cg[i+1:]
+		}
+		e.Type, e.Unit = SystemdOOMKilled, cg
 		return
 	}
 	var typ EventType

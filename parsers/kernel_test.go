@@ -34,6 +34,10 @@ var kernelCases = []eventCase{
 		want: `kernel kernel-oom-reaped warning t=2024-11-21T10:15:02 pid=4242 unit="kernel"`, text: "php-fpm8.2"},
 	{name: "systemd oom killed", lines: []string{`Nov 21 10:15:02 web systemd[1]: php8.2-fpm.service: A process of this unit has been killed by the OOM killer.`},
 		want: `kernel systemd-oom-killed warning t=2024-11-21T10:15:02 unit="php8.2-fpm.service"`},
+	{name: "systemd-oomd in the unit", lines: []string{`Nov 21 10:15:02 web systemd[1]: php8.2-fpm.service: systemd-oomd killed 12 process(es) in this unit.`},
+		want: `kernel systemd-oom-killed warning t=2024-11-21T10:15:02 unit="php8.2-fpm.service"`},
+	{name: "systemd-oomd daemon", lines: []string{`Nov 21 10:15:02 web systemd-oomd[500]: Killed /system.slice/php8.2-fpm.service due to memory pressure for /system.slice being 81.23% > 80.00% for > 20s with reclaim activity`},
+		want: `kernel systemd-oom-killed warning t=2024-11-21T10:15:02 unit="php8.2-fpm.service"`},
 	{name: "systemd main killed", lines: []string{`Nov 21 10:15:02 web systemd[1]: mariadb.service: Main process exited, code=killed, status=9/KILL`},
 		want: `kernel systemd-main-exited warning t=2024-11-21T10:15:02 num=[-1 9 0 0] unit="mariadb.service"`},
 	{name: "systemd main exited code", lines: []string{`Nov 21 10:15:02 web systemd[1]: php8.2-fpm.service: Main process exited, code=exited, status=78/CONFIG`},
@@ -132,9 +136,9 @@ func TestKernelAllocs(t *testing.T) {
 		r    EventReader
 		line string
 	}{
-		"syslog kernel":  {newSyslogRouter(testOpts), kernelCases[0].lines[0]},
-		"syslog systemd": {newSyslogRouter(testOpts), kernelCases[11].lines[0]},
-		"syslog fpm":     {newSyslogRouter(testOpts), kernelCases[23].lines[0]},
+		"syslog kernel":  {newSyslogRouter(testOpts), caseLine(kernelCases, "oom killed 5.x")},
+		"syslog systemd": {newSyslogRouter(testOpts), caseLine(kernelCases, "systemd main killed")},
+		"syslog fpm":     {newSyslogRouter(testOpts), caseLine(kernelCases, "routed php-fpm")},
 		"dmesg":          {newDmesgReader(testOpts), `[12345.678901] Out of memory: Killed process 4242 (php-fpm8.2) total-vm:512000kB, anon-rss:204800kB`},
 	} {
 		line := []byte(c.line)

@@ -149,7 +149,7 @@ func TestNginxErrorRecordCap(t *testing.T) {
 
 func TestNginxErrorAllocs(t *testing.T) {
 	r := newNginxErrorReader(testOpts)
-	line := []byte(nginxCases[2].lines[0])
+	line := []byte(caseLine(nginxCases, "backlog full on unix socket"))
 	emit := func(*Event) {}
 	r.Feed(line, 1, emit)
 	if n := testing.AllocsPerRun(200, func() {

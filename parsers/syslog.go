@@ -24,7 +24,7 @@ func programOf(tag []byte) syslogProg {
 	switch {
 	case string(tag) == "kernel":
 		return progKernel
-	case string(tag) == "systemd" || string(tag) == "init":
+	case string(tag) == "systemd" || string(tag) == "init" || string(tag) == "systemd-oomd":
 		return progSystemd
 	case containsString(tag, "fpm"):
 		return progFPM
