@@ -223,3 +223,17 @@ func TestHTMLInlinesECharts(t *testing.T) {
 		t.Error("CDN page does not load ECharts from the CDN")
 	}
 }
+
+// BenchmarkWriteHTML renders the rich report with ECharts inlined.
+func BenchmarkWriteHTML(b *testing.B) {
+	r := richReport()
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := WriteHTML(&buf, r, Options{Generated: generated}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(buf.Len()))
+}
