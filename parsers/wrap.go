@@ -244,11 +244,20 @@ func isoStamp(b []byte, c *eventClock) (int64, int) {
 // syslog daemons store untagged messages.
 func hostTag(b []byte, w *wrapped, strict bool) bool {
 	sp := indexByteN(b, ' ', 256)
-	if sp <= 0 || b[0] == '[' || b[sp-1] == ':' {
+	if sp <= 0 || b[0] == '[' {
 		return false
 	}
-	w.host = b[:sp]
 	rest := b[sp+1:]
+	if b[sp-1] == ':' {
+		if strict || !isTagStart(b[0]) {
+			return false
+		}
+		// No host: "Nov 21 10:15:02 kernel: msg", as some syslog daemons
+		// write local messages.
+		rest = b
+	} else {
+		w.host = b[:sp]
+	}
 	// The tag: up to '[', ':' or ' '.
 	i := 0
 	for i < len(rest) && i < 128 && rest[i] != '[' && rest[i] != ':' && rest[i] != ' ' {

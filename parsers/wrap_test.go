@@ -12,6 +12,8 @@ func TestUnwrap(t *testing.T) {
 	}{
 		{"bsd syslog", `Nov  3 09:23:38 veridian automount[7998]: lookup(file): failed`, `syslog 2024-11-03T09:23:38Z "veridian" "automount" 7998 "lookup(file): failed"`},
 		{"syslog precise", `Nov 21 10:15:02.250000 web kernel: x`, `syslog 2024-11-21T10:15:02.25Z "web" "kernel" 0 "x"`},
+		{"syslog without host", `Nov 21 10:15:02 kernel: Out of memory`, `syslog 2024-11-21T10:15:02Z "" "kernel" 0 "Out of memory"`},
+		{"syslog without host, pid", `Nov 21 10:15:02 php-fpm[12]: [NOTICE] x`, `syslog 2024-11-21T10:15:02Z "" "php-fpm" 12 "[NOTICE] x"`},
 		{"syslog untagged", `Nov  3 09:23:38 veridian lookup for opt failed`, `syslog 2024-11-03T09:23:38Z "veridian" "" 0 "lookup for opt failed"`},
 		{"iso offset", `2024-11-21T10:15:02+0100 web php-fpm[1]: [NOTICE] x`, `syslog iso 2024-11-21T09:15:02Z "web" "php-fpm" 1 "[NOTICE] x"`},
 		{"iso colon offset", `2024-11-21T10:15:02.5+01:00 web systemd[1]: x`, `syslog iso 2024-11-21T09:15:02.5Z "web" "systemd" 1 "x"`},
