@@ -134,9 +134,6 @@ func (s *sim) fpmConnect(i int32) bool {
 	if f.qlen() < s.o.ListenBacklog {
 		r.state = rsQueued
 		f.q = append(f.q, qent{i, r.gen})
-		if f.running >= f.max {
-			s.sec(s.now).fpmSat = true
-		}
 		return true
 	}
 	s.sec(s.now).fpmSat = true
@@ -175,9 +172,6 @@ func (s *sim) assign(wi int, i int32) {
 	f.busy++
 	r.state = rsRunning
 	r.worker = int16(wi)
-	if f.busy >= f.max {
-		s.sec(s.now).fpmSat = true
-	}
 	d := s.dbWork(r)
 	s.push(s.now+d, evWorkerDone, int32(wi), w.job)
 	if s.o.SlowlogTimeout > 0 && d > int64(s.o.SlowlogTimeout) {
@@ -345,7 +339,10 @@ func (s *sim) maintenance() {
 	if !f.up {
 		return
 	}
-	if f.busy >= f.max || (f.qlen() > 0 && f.running >= f.max) {
+	// Saturated: every child busy and at least as many requests waiting
+	// in the backlog as there are children (a new request waits about a
+	// whole service time before a child takes it).
+	if f.running >= f.max && f.busy >= f.max && f.qlen() >= f.max {
 		s.sec(s.now).fpmSat = true
 	}
 	if s.o.PM != "dynamic" {

@@ -40,9 +40,13 @@ type Truth struct {
 	Incident *TruthIncident `json:"incident"`
 
 	// Saturation lists the intervals where a resource was at its limit,
-	// sorted by start then resource. Sampled once a second:
-	//   php-fpm: every pool worker busy (busy = current pm.max_children) or
-	//            the listen backlog not empty; limit = pm.max_children.
+	// sorted by start then resource. A second is saturated when:
+	//   php-fpm: at the once-a-second pool check every one of the current
+	//            pm.max_children workers is busy and the listen backlog
+	//            holds at least pm.max_children requests; or nginx found
+	//            the backlog full (connect() … (11: Resource temporarily
+	//            unavailable)); or FPM logged "server reached
+	//            pm.max_children" in it. limit = pm.max_children.
 	//   mysql:   connections in use = max_connections (clients get 1040);
 	//            limit = max_connections.
 	//   memory:  the kernel OOM-killed a process (workers + mysqld + the
