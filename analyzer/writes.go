@@ -76,6 +76,7 @@ const (
 type wrConn struct {
 	sec int64
 	h   uint64 // hash of client, method, path
+	db  bool   // PHP could not connect to MySQL (the answer is a 500)
 }
 
 // wrDB is one MySQL lifecycle instant: down (shutdown request, signal,
@@ -197,6 +198,20 @@ func (w *writesAgg) addEvent(e *parsers.Event) {
 		w.connN++
 		if len(w.conn) < wrMaxConnFails {
 			w.conn = append(w.conn, wrConn{sec: floorDivSec(e.Time), h: cwReqHash(e.Client, method, cwEndpoint(path))})
+		}
+	case parsers.NginxPHPMessage, parsers.ApachePHPMessage:
+		// PHP could not connect to MySQL (1040, 2002): the write failed
+		// before any query, so its 500 is a clean failure.
+		if e.PHP != parsers.PHPTooManyConns && e.PHP != parsers.PHPConnRefused {
+			return
+		}
+		method, path, ok := cwRequestLine(e.Request)
+		if !ok || !cwIsWrite(method) {
+			return
+		}
+		w.connN++
+		if len(w.conn) < wrMaxConnFails {
+			w.conn = append(w.conn, wrConn{sec: floorDivSec(e.Time), h: cwReqHash(e.Client, method, cwEndpoint(path)), db: true})
 		}
 	case parsers.FPMChildExited:
 		if e.Num[1] == 9 {
@@ -394,6 +409,13 @@ func (w *writesAgg) instants() []wrInstant {
 	return out
 }
 
+func cwAbs64(a int64) int64 {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
 func cmpI64(a, b int64) int {
 	switch {
 	case a < b:
@@ -416,9 +438,16 @@ const (
 
 // classify decides each write and says why.
 func (w *writesAgg) classify() ([]wrClass, []string) {
-	conn := map[uint64][]int64{}
+	type slot struct {
+		sec      int64
+		db, used bool
+	}
+	conn := map[uint64][]slot{}
 	for _, c := range w.conn {
-		conn[c.h] = append(conn[c.h], c.sec)
+		conn[c.h] = append(conn[c.h], slot{sec: c.sec, db: c.db})
+	}
+	for _, v := range conn {
+		slices.SortFunc(v, func(a, b slot) int { return cmpI64(a.sec, b.sec) })
 	}
 	inst := w.instants()
 	cls := make([]wrClass, len(w.writes))
@@ -430,20 +459,29 @@ func (w *writesAgg) classify() ([]wrClass, []string) {
 			continue
 		}
 		cls[i] = wrFailed
-		// Paired with a connect() failure: never reached PHP.
-		if s == 502 || s == 504 || s == 503 || s == 499 {
-			h := cwReqHash([]byte(r.client), []byte(r.method), []byte(r.path))
+		// Paired with a connect() failure: never reached PHP. nginx
+		// answers such a request at once, so the error line and the
+		// access line carry the same second (± the stamp tolerance); each
+		// error line pairs with one access line only.
+		if s == 502 || s == 503 || s == 504 || s == 500 {
 			es := floorDivSec(r.end)
-			ss := floorDivSec(r.start)
-			paired := false
-			for _, t := range conn[h] {
-				if t >= ss-wrPairTol && t <= es+wrPairTol {
-					paired = true
-					break
+			best := -1
+			slots := conn[cwReqHash([]byte(r.client), []byte(r.method), []byte(r.path))]
+			for k := range slots {
+				d := slots[k].sec - es
+				if slots[k].used || slots[k].db != (s == 500) || d < -wrPairTol || d > wrPairTol {
+					continue
+				}
+				if best < 0 || cwAbs64(d) < cwAbs64(slots[best].sec-es) {
+					best = k
 				}
 			}
-			if paired {
+			if best >= 0 {
+				slots[best].used = true
 				cls[i], why[i] = wrClean, "never reached PHP (connect() failed)"
+				if s == 500 {
+					why[i] = "never reached MySQL (connection refused)"
+				}
 				continue
 			}
 		}

@@ -71,7 +71,11 @@ func TestAmbiguousWrites(t *testing.T) {
 		{16, "10.0.0.9", "POST", "/register", 201, 100, 100},
 		// j: in flight during a MySQL restart, 500.
 		{401, "10.0.0.10", "DELETE", "/item/9", 500, 3000, 3000},
+		// k: a 500 at the same instant whose PHP could not connect to MySQL → clean.
+		{400.5, "10.0.0.11", "DELETE", "/item/7", 500, 100, 100},
 	}
+	refused := cwEvent(400, parsers.NginxPHPMessage, "10.0.0.11", "DELETE /item/7 HTTP/1.1")
+	refused.PHP = parsers.PHPConnRefused
 	evs := []*parsers.Event{
 		cwEvent(12, parsers.NginxConnectBacklog, "10.0.0.3", "POST /register HTTP/1.1"),
 		cwEvent(11, parsers.NginxConnectBacklog, "10.0.0.99", "POST /register?x=1 HTTP/1.1"),
@@ -81,6 +85,7 @@ func TestAmbiguousWrites(t *testing.T) {
 		cwEvent(100, parsers.FPMChildExited, "", "", -1, 9), // a lone kill: no mass kill
 		cwEvent(399, parsers.MySQLShutdownRequest, "", ""),
 		cwEvent(420, parsers.MySQLReady, "", "", 3306),
+		refused,
 	}
 	for _, split := range []int{0, 1, 2} {
 		t.Run(fmt.Sprintf("split%d", split), func(t *testing.T) {
@@ -125,8 +130,8 @@ func TestAmbiguousWrites(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("writes:\n got %v\nwant %v", got, want)
 			}
-			if aw.Count != 8 || aw.CleanFailures != 2 {
-				t.Errorf("count %d clean %d, want 8 and 2", aw.Count, aw.CleanFailures)
+			if aw.Count != 8 || aw.CleanFailures != 3 {
+				t.Errorf("count %d clean %d, want 8 and 3", aw.Count, aw.CleanFailures)
 			}
 			if aw.Clients != 6 {
 				t.Errorf("clients %d, want 6", aw.Clients)
