@@ -10,7 +10,7 @@ import (
 const sniffMaxLines = 50
 
 // sniffOpts reads stamps during sniffing; the instants do not matter.
-var sniffOpts = EventOptions{Loc: time.UTC, Year: 2000}
+func sniffOpts() EventOptions { return EventOptions{Loc: time.UTC, Year: 2000} }
 
 // Sniff says which kind of log lines hold and in which format, from the
 // first non-empty lines of an input (up to 50), whatever the file's name:
@@ -44,7 +44,7 @@ func Sniff(lines [][]byte) (kind Kind, format string, err error) {
 		}
 	}
 	// Most specific first: a later candidate must parse more lines to win.
-	consider(sniffCandidate{KindKernel, FormatJournalJSON, sniffCount(newJournalJSONReader(sniffOpts), sample)})
+	consider(sniffCandidate{KindKernel, FormatJournalJSON, sniffCount(newJournalJSONReader(sniffOpts()), sample)})
 	consider(sniffNginx(sample))
 	consider(sniffApache(sample))
 	consider(sniffCandidate{KindFPMSlow, FormatFPMSlow, sniffSlowCount(sample)})
@@ -52,9 +52,9 @@ func Sniff(lines [][]byte) (kind Kind, format string, err error) {
 	if k, f, ok := sniffMySQL(sample); ok {
 		var r EventReader
 		if k == KindMySQLSlow {
-			r = newMySQLSlowReader(sniffOpts)
+			r = newMySQLSlowReader(sniffOpts())
 		} else {
-			r = newMySQLErrorReader(sniffOpts)
+			r = newMySQLErrorReader(sniffOpts())
 		}
 		consider(sniffCandidate{k, f, sniffCount(r, sample)})
 	}
@@ -102,7 +102,7 @@ func sniffCount(r EventReader, sample [][]byte) int {
 // continuation line counts only when a head came before it.
 func sniffNginx(sample [][]byte) (c sniffCandidate) {
 	c.kind, c.format = KindNginxError, FormatNginxError
-	r := newNginxErrorReader(sniffOpts)
+	r := newNginxErrorReader(sniffOpts())
 	heads, wrapped := 0, 0
 	nop := func(*Event) {}
 	for i, l := range sample {
@@ -130,7 +130,7 @@ func sniffNginx(sample [][]byte) (c sniffCandidate) {
 // [pid …]", microsecond stamps) from 2.2.
 func sniffApache(sample [][]byte) (c sniffCandidate) {
 	c.kind, c.format = KindApacheError, FormatApacheError22
-	r := newApacheErrorReader(sniffOpts)
+	r := newApacheErrorReader(sniffOpts())
 	v24 := 0
 	for i, l := range sample {
 		if r.Feed(l, int64(i+1), func(e *Event) {
@@ -151,7 +151,7 @@ func sniffApache(sample [][]byte) (c sniffCandidate) {
 // stamps, or lines inside syslog/journal or docker layers.
 func sniffFPM(sample [][]byte) (c sniffCandidate) {
 	c.kind, c.format = KindFPM, FormatFPM
-	r := newFPMReader(sniffOpts)
+	r := newFPMReader(sniffOpts())
 	var w wrapped
 	debug, syslog, docker := 0, 0, 0
 	for i, l := range sample {
@@ -186,7 +186,7 @@ func sniffFPM(sample [][]byte) (c sniffCandidate) {
 // sniffSlowCount counts PHP-FPM slow-log lines; a file without a record
 // header counts nothing.
 func sniffSlowCount(sample [][]byte) int {
-	r := newFPMSlowReader(sniffOpts)
+	r := newFPMSlowReader(sniffOpts())
 	records := 0
 	n := 0
 	for i, l := range sample {
@@ -204,7 +204,7 @@ func sniffSlowCount(sample [][]byte) int {
 // sniffDmesg counts dmesg lines, raw or "dmesg -T".
 func sniffDmesg(sample [][]byte) (c sniffCandidate) {
 	c.kind, c.format = KindKernel, FormatDmesg
-	r := newDmesgReader(sniffOpts)
+	r := newDmesgReader(sniffOpts())
 	human := 0
 	for i, l := range sample {
 		if r.Feed(l, int64(i+1), func(e *Event) {
@@ -226,7 +226,7 @@ func sniffDmesg(sample [][]byte) (c sniffCandidate) {
 // Apache), the input is that service's log inside syslog.
 func sniffSyslog(sample [][]byte) (c sniffCandidate) {
 	c.kind, c.format = KindKernel, FormatSyslog
-	u := newUnwrapper(sniffOpts)
+	u := newUnwrapper(sniffOpts())
 	var w wrapped
 	var progs [progApache + 1]int
 	meta := 0
