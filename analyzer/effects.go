@@ -108,6 +108,17 @@ func verdict(st *State, r *Restart, cleared, rel int64, what string) string {
 		name = fmt.Sprintf("The kill of the PHP workers at %s", st.hhmm(at))
 	}
 	if r.Before.ErrorRate < 0.02 && r.Before.RPS > 0 && (rel == 0) {
+		if r.Kind == "crash" || r.Kind == "oom" {
+			what := "crashed"
+			if r.Kind == "oom" {
+				what = "was killed by the kernel's out-of-memory killer"
+			}
+			s := fmt.Sprintf("%s %s at %s while the site was answering normally", svcLabel(r.Service), what, st.hhmm(at))
+			if r.DownS >= 1 {
+				s += fmt.Sprintf("; it was down for %s and requests failed (%.0f%% errors in the %s after)", humanDur(r.DownS), 100*r.After.ErrorRate, humanDur(float64(effectWindowS)))
+			}
+			return s + "."
+		}
 		s := fmt.Sprintf("%s happened while the site was answering normally (%.1f%% errors before)", name, 100*r.Before.ErrorRate)
 		if r.DownS >= 1 {
 			s += fmt.Sprintf("; the service was down for %s", humanDur(r.DownS))

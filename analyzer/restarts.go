@@ -238,6 +238,19 @@ func detectRestarts(events []EventAgg, inputs []InputInfo, cfg RestartConfig) []
 		}
 	}
 
+	// A stop with no start before the logs end: still a restart event
+	// (crash, OOM kill or stop), with the service down at the end.
+	for _, p := range []*pending{fpmStop, myStop} {
+		if p == nil {
+			continue
+		}
+		svc := "mysql"
+		if p == fpmStop {
+			svc = "php-fpm"
+		}
+		emit(p, svc, p.at, "no start line before the end of the logs: still down")
+	}
+
 	// nginx and Apache.
 	var lastReload = map[string]int64{}
 	var webStop = map[string]*pending{}

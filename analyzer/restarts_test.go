@@ -86,3 +86,13 @@ func TestDetectRestarts(t *testing.T) {
 		})
 	}
 }
+
+func TestDetectRestartsStillDown(t *testing.T) {
+	rs := DetectRestarts([]EventAgg{ea(0, parsers.MySQLReady, 3306, 1), ea(900, parsers.KernelOOMKill, svcMySQL, 1), ea(900, parsers.SystemdMainExited, svcMySQL, 1)}, nil)
+	if len(rs) != 1 || rs[0].Service != "mysql" || rs[0].Kind != "oom" || rs[0].At.Unix() != t0+900 {
+		t.Fatalf("restarts = %+v, want one mysql oom at +900 s", rs)
+	}
+	if got := rs[0].Evidence[len(rs[0].Evidence)-1]; got != "no start line before the end of the logs: still down" {
+		t.Errorf("last evidence %q", got)
+	}
+}

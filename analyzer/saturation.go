@@ -44,7 +44,7 @@ type SaturationConfig struct {
 
 // DefaultSaturationConfig are the thresholds used by Finish.
 var DefaultSaturationConfig = SaturationConfig{GapS: 60, MemoryGapS: 300, BadShare: 0.05, BadMinN: 3, WindowS: 10, PlateauFrac: 0.98, OngoingS: 60,
-	KneeFactor: 4, KneeAddS: 0.5, KneeS: 20}
+	KneeFactor: 2.5, KneeAddS: 0.3, KneeS: 20}
 
 func satInputOf(st *State) SatInput {
 	in := SatInput{Start: st.Start, Step: st.Step, Points: st.Points, Events: st.Events, Inputs: st.Inputs, MySQLMax: st.MySQLMaxConns}

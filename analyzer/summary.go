@@ -60,7 +60,7 @@ func summarize(st *State, rep *Report, i int) string {
 	}
 	b.WriteString(". ")
 	f := inc.Flood
-	if f.Factor >= 1.5 && f.BaselineRPS > 0 {
+	if f.Factor >= 3 && f.BaselineRPS > 0 {
 		fmt.Fprintf(&b, "Requests rose to %s times the normal rate (%.0f a second against %.1f)", fmtFactor(f.Factor), f.PeakRPS, f.BaselineRPS)
 		var src []string
 		if len(f.TopReferrers) > 0 && f.TopReferrers[0].Share >= 0.2 && f.TopReferrers[0].Key != "(direct)" && f.TopReferrers[0].Key != "(internal)" {
@@ -111,11 +111,50 @@ func summarize(st *State, rep *Report, i int) string {
 	if inc.End != nil {
 		end = *inc.End
 	}
+	// Restarts inside the incident: their verdicts, repeated ones of one
+	// service and kind collapsed into one sentence.
+	type group struct {
+		svc, kind   string
+		n           int
+		first, last time.Time
+		relapses    int
+		verdict     string
+	}
+	var groups []*group
 	for _, r := range rep.Restarts {
 		if r.At.Before(inc.Start) || (!end.IsZero() && r.At.After(end)) || r.Kind == "reload" {
 			continue
 		}
-		b.WriteString(r.Verdict + " ")
+		var g *group
+		for _, x := range groups {
+			if x.svc == r.Service && x.kind == r.Kind {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{svc: r.Service, kind: r.Kind, first: r.At, verdict: r.Verdict}
+			groups = append(groups, g)
+		}
+		g.n++
+		g.last = r.At
+		if r.RelapseAfterS != nil {
+			g.relapses++
+		}
+	}
+	for _, g := range groups {
+		if g.n <= 2 {
+			for _, r := range rep.Restarts {
+				if r.Service == g.svc && r.Kind == g.kind && !r.At.Before(inc.Start) && (end.IsZero() || !r.At.After(end)) {
+					b.WriteString(r.Verdict + " ")
+				}
+			}
+			continue
+		}
+		fmt.Fprintf(&b, "%s went through %d %ss between %s and %s", svcLabel(g.svc), g.n, kindWord(g.kind), g.first.In(loc).Format("15:04"), g.last.In(loc).Format("15:04"))
+		if g.relapses > 0 {
+			fmt.Fprintf(&b, "; %d times the errors came back after it recovered, so each restart only bought minutes", g.relapses)
+		}
+		b.WriteString(". ")
 	}
 	if inc.End != nil && inc.Trigger.Kind != "backend-failure" && f.Factor >= 3 {
 		after := st.Health(inc.End.Unix(), inc.End.Unix()+600)

@@ -3,6 +3,7 @@ package analyzer
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type truthErrors struct {
 	satS         map[string]float64
 	restartS     []float64
 	relapseS     []float64
+	extra        []string // resources reported saturated that truth does not list
 }
 
 func (e truthErrors) String() string {
@@ -48,8 +50,12 @@ func (e truthErrors) String() string {
 	for _, x := range e.relapseS {
 		rel = append(rel, f(x))
 	}
-	return fmt.Sprintf("start %s end %s trigger %s | saturation %s | restarts %s | relapse %s",
-		f(e.startS), f(e.endS), e.trigger, strings.Join(sat, ", "), strings.Join(rs, " "), strings.Join(rel, " "))
+	x := ""
+	if len(e.extra) > 0 {
+		x = " | extra saturation " + strings.Join(e.extra, ", ")
+	}
+	return fmt.Sprintf("start %s end %s trigger %s | saturation %s | restarts %s | relapse %s%s",
+		f(e.startS), f(e.endS), e.trigger, strings.Join(sat, ", "), strings.Join(rs, " "), strings.Join(rel, " "), x)
 }
 
 // checkTruth compares rep with truth and returns the measured errors.
@@ -110,6 +116,12 @@ func checkTruth(t *testing.T, rep *Report, tr *simulate.Truth) truthErrors {
 			}
 		}
 	}
+	for res, g := range got {
+		if _, ok := first[res]; !ok {
+			e.extra = append(e.extra, res+" from "+g.Format(time.TimeOnly))
+		}
+	}
+	sort.Strings(e.extra)
 	for res, want := range first {
 		g, ok := got[res]
 		if !ok {
@@ -202,6 +214,53 @@ func TestTruthScenarios(t *testing.T) {
 			if len(rep.Incidents) > 0 {
 				t.Logf("summary: %s", rep.Incidents[0].Summary)
 			}
+		})
+	}
+}
+
+// TestTruthVariations runs scenarios with other seeds and knobs (pool size,
+// surge factor, action times, MySQL flavour), so the detectors are not
+// tuned to one run.
+func TestTruthVariations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates many runs")
+	}
+	type variation struct {
+		name     string
+		scenario string
+		seed     uint64
+		change   func(sc *simulate.Scenario)
+	}
+	later := func(d time.Duration) func(sc *simulate.Scenario) {
+		return func(sc *simulate.Scenario) {
+			for i := range sc.Actions {
+				sc.Actions[i].At += d
+			}
+		}
+	}
+	vs := []variation{
+		{"viral seed 2", "viral", 2, nil},
+		{"viral seed 3, MariaDB", "viral", 3, func(sc *simulate.Scenario) { sc.MySQLVersion = "mariadb" }},
+		{"viral pool 32", "viral", 4, func(sc *simulate.Scenario) { sc.MaxChildren = 32 }},
+		{"viral surge ×1.6", "viral", 5, func(sc *simulate.Scenario) { sc.SurgeFactor = 1.6 }},
+		{"viral actions 4 min later, MySQL 5.7", "viral", 6, func(sc *simulate.Scenario) { later(4 * time.Minute)(sc); sc.MySQLVersion = "5.7" }},
+		{"launch seed 2, max_connections 60", "launch", 2, func(sc *simulate.Scenario) { sc.MaxConnections = 60 }},
+		{"crawler seed 2", "crawler", 2, nil},
+		{"mysql-crash 10 min later", "mysql-crash", 3, later(10 * time.Minute)},
+		{"oom seed 2", "oom", 2, nil},
+		{"quiet-day seed 2", "quiet-day", 2, nil},
+	}
+	for _, v := range vs {
+		t.Run(v.name, func(t *testing.T) {
+			sc, err := simulate.Lookup(v.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.change != nil {
+				v.change(&sc)
+			}
+			rep, tr := runScenario(t, sc, v.seed)
+			t.Logf("%-40s %s", v.name, checkTruth(t, rep, tr))
 		})
 	}
 }
