@@ -311,36 +311,68 @@ func (p *puller) fetchShard(ctx context.Context, q LokiQuery, s *shard) error {
 	return nil
 }
 
+// streamShardLabel is the label Loki adds when it splits a busy stream
+// into shards at ingestion (limits_config.shard_streams, on by default in
+// Loki 3). The shards of one stream are merged back into one input.
+const streamShardLabel = "__stream_shard__"
+
 // spoolPage appends a page's entries to the shard's spool, dropping the ones
 // at the boundary timestamp already seen; it returns how many it kept.
+// Entries of the stream shards of one stream are merged by timestamp.
 func (p *puller) spoolPage(s *shard, streams loghttp.Streams, boundary int64, seen map[string]struct{}) (int, error) {
-	kept := 0
+	type ent struct {
+		ts   int64
+		line string
+	}
+	byKey := map[string][]ent{}
+	var keys []string
+	merged := map[string]bool{}
 	for _, st := range streams {
-		key := st.Labels.String()
-		times := make([]int64, 0, len(st.Entries))
-		lines := make([]string, 0, len(st.Entries))
+		full := st.Labels.String()
+		lbls := st.Labels.Map()
+		if _, ok := lbls[streamShardLabel]; ok {
+			delete(lbls, streamShardLabel)
+		}
+		key := labelsString(lbls)
+		if _, ok := byKey[key]; ok {
+			merged[key] = true
+		} else {
+			keys = append(keys, key)
+			if _, ok := s.labels[key]; !ok {
+				s.labels[key] = lbls
+			}
+		}
 		for _, e := range st.Entries {
 			ts := e.Timestamp.UnixNano()
 			if ts == boundary {
-				if _, ok := seen[key+"\x00"+e.Line]; ok {
+				if _, ok := seen[full+"\x00"+e.Line]; ok {
 					continue
 				}
 			}
-			times = append(times, ts)
-			lines = append(lines, e.Line)
+			byKey[key] = append(byKey[key], ent{ts, e.Line})
 		}
-		if len(lines) == 0 {
+	}
+	sort.Strings(keys)
+	kept := 0
+	for _, key := range keys {
+		es := byKey[key]
+		if len(es) == 0 {
 			continue
+		}
+		if merged[key] {
+			sort.SliceStable(es, func(i, j int) bool { return es[i].ts < es[j].ts })
+		}
+		times := make([]int64, len(es))
+		lines := make([]string, len(es))
+		for i, e := range es {
+			times[i], lines[i] = e.ts, e.line
 		}
 		seg, err := s.spool.appendLines(key, times, lines)
 		if err != nil {
 			return kept, err
 		}
-		if _, ok := s.labels[key]; !ok {
-			s.labels[key] = st.Labels.Map()
-		}
 		s.segs[key] = append(s.segs[key], seg)
-		kept += len(lines)
+		kept += len(es)
 	}
 	p.lines.Add(int64(kept))
 	if p.opts.onPage != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/postmortem/postmortem/sources/lokitest"
 )
 
 var lokiBase = time.Date(2024, 11, 21, 10, 0, 0, 0, time.UTC)
@@ -243,7 +244,7 @@ func TestLokiTenant(t *testing.T) {
 		}
 	})
 	t.Run("auth on", func(t *testing.T) {
-		loki := ownLoki(t, true)
+		loki := lokitest.New(t, true)
 		s := PushStream{Labels: map[string]string{"test": "tenant-on"}}
 		for i := range 500 {
 			s.Entries = append(s.Entries, PushEntry{lokiBase.Add(time.Duration(i) * time.Second).UnixNano(), fmt.Sprintf("line %d", i)})
@@ -273,7 +274,7 @@ func TestLokiTenant(t *testing.T) {
 			opts := LokiOptions{URL: loki.URL, Org: "team-a", Limit: 7, Parallel: 1, Retries: 1, MinBackoff: 10 * time.Millisecond}
 			opts.onPage = func() {
 				if pages.Add(1) == 3 {
-					loki.kill()
+					loki.Kill()
 				}
 			}
 			_, err := LokiInputs(context.Background(), opts, q, lokiBase, end)
@@ -400,6 +401,27 @@ func TestLokiFaults(t *testing.T) {
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("took %v", d)
+		}
+	})
+	t.Run("stream shards merged", func(t *testing.T) {
+		t.Parallel()
+		// Loki 3 splits a busy stream into __stream_shard__ sub-streams at
+		// ingestion (seen with loggen's access log): one input again.
+		srv, _ := fakeLoki(t, func(_ int32, w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"status":"success","data":{"resultType":"streams","result":[`+
+				`{"stream":{"job":"nginx","__stream_shard__":"1"},"values":[["1732183200000000002","l2"],["1732183200000000004","l4"]]},`+
+				`{"stream":{"job":"nginx","__stream_shard__":"0"},"values":[["1732183200000000001","l1"],["1732183200000000003","l3"]]}]}}`)
+		})
+		ins, err := pullFake(fakeOpts(srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ins) != 1 || ins[0].Name != `{job="nginx"}` || len(ins[0].Labels) != 1 {
+			t.Fatalf("inputs: %+v", ins)
+		}
+		want := []entry{{"l1", 1732183200000000001}, {"l2", 1732183200000000002}, {"l3", 1732183200000000003}, {"l4", 1732183200000000004}}
+		if diff := cmp.Diff(want, readLoki(t, &ins[0])); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
 		}
 	})
 	t.Run("credentials sent, never shown", func(t *testing.T) {
