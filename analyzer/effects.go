@@ -115,7 +115,11 @@ func verdict(st *State, r *Restart, cleared, rel int64, what string) string {
 			}
 			s := fmt.Sprintf("%s %s at %s while the site was answering normally", svcLabel(r.Service), what, st.hhmm(at))
 			if r.DownS >= 1 {
-				s += fmt.Sprintf("; it was down for %s and requests failed (%.0f%% errors in the %s after)", humanDur(r.DownS), 100*r.After.ErrorRate, humanDur(float64(effectWindowS)))
+				down := st.Health(at, at+int64(math.Ceil(r.DownS)))
+				s += fmt.Sprintf("; it was down for %s, during which %.0f%% of requests failed", humanDur(r.DownS), 100*down.ErrorRate)
+				if cleared != 0 && r.After.ErrorRate < 0.05 {
+					s += ", and the errors stopped once it was back"
+				}
 			}
 			return s + "."
 		}
