@@ -272,14 +272,14 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 	m := floorDiv(s, compWidth)
 	h := a.hll[m]
 	if h == nil {
-		h = hyperloglog.New14()
+		h = newHLL()
 		a.hll[m] = h
 	}
 	h.Insert(client)
 	if r.Status >= 500 || r.Status == 499 {
 		eh := a.errHLL[m]
 		if eh == nil {
-			eh = hyperloglog.New14()
+			eh = newHLL()
 			a.errHLL[m] = eh
 		}
 		eh.Insert(client)
@@ -450,4 +450,15 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	a.slow.merge(b.slow)
 	a.w.merge(b.w)
 	a.c.merge(b.c)
+}
+
+// newHLL returns a dense HyperLogLog of precision 12 (4 KB, ~1.6% standard
+// error): dense because the sparse form's merge of its temporary set costs
+// more than all the other counting of a record together.
+func newHLL() *hyperloglog.Sketch {
+	h, err := hyperloglog.NewSketch(12, false)
+	if err != nil {
+		panic("BUG: hyperloglog precision 12: " + err.Error())
+	}
+	return h
 }
