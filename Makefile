@@ -26,6 +26,7 @@ build: $(ECHARTS)
 demo: build
 	rm -rf demo-logs
 	./bin/loggen --scenario viral --seed 1 --out demo-logs
+	mv demo-logs/truth.json demo-truth.json  # the answer key, not a log
 	./bin/postmortem --title "Viral post outage (simulated)" -o report.html demo-logs
 	@echo "wrote report.html"
 

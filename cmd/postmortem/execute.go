@@ -24,7 +24,7 @@ import (
 )
 
 // sniffLines is how many non-empty lines of each input format sniffing reads.
-const sniffLines = 50
+const sniffLines = 100
 
 // execute runs one analysis from the parsed command line to the written report.
 func execute(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -213,6 +213,16 @@ func planInputs(ctx context.Context, cfg *config, inputs []sources.Input, warn f
 	// else this machine's zone. Access logs and MySQL 5.7+ carry their own.
 	accessLoc, accessZone := accessLogZone(plans)
 	year := accessYear(plans)
+	// Times in the report read in the site's own zone: --tz, else the access
+	// logs' offset, else UTC (never this machine's zone: the same logs give
+	// the same report everywhere).
+	cfg.display = time.UTC
+	if accessLoc != nil {
+		cfg.display = accessLoc
+	}
+	if cfg.tz != "" {
+		cfg.display, _ = time.LoadLocation(cfg.tz)
+	}
 	for _, p := range plans {
 		loc, src := time.Local, "machine"
 		if accessLoc != nil {
@@ -326,10 +336,10 @@ func analyzerOptions(cfg *config) (*analyzer.Options, error) {
 		MySQLMaxConnections: cfg.mysqlMaxConnections,
 		WorkerRSSMB:         cfg.workerRSSMB,
 		RAMMB:               cfg.ramMB,
-		Location:            time.UTC,
+		Location:            cfg.display,
 	}
-	if cfg.tz != "" {
-		o.Location, _ = time.LoadLocation(cfg.tz)
+	if o.Location == nil {
+		o.Location = time.UTC
 	}
 	var err error
 	if !strings.HasPrefix(cfg.since, "-") {
@@ -364,9 +374,9 @@ func analyzerOptions(cfg *config) (*analyzer.Options, error) {
 // writeReport renders the report in the chosen format to -o.
 func writeReport(cfg *config, rep *analyzer.Report, stdout io.Writer) error {
 	render := func(w io.Writer) error {
-		ro := reports.Options{CDN: cfg.cdn, Location: time.UTC}
-		if cfg.tz != "" {
-			ro.Location, _ = time.LoadLocation(cfg.tz)
+		ro := reports.Options{CDN: cfg.cdn, Location: cfg.display}
+		if ro.Location == nil {
+			ro.Location = time.UTC
 		}
 		switch cfg.format {
 		case "md":

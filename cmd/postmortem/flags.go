@@ -126,6 +126,10 @@ type config struct {
 	lokiParallel   int
 	lokiMode       string
 	outputExplicit bool
+
+	// display is the zone times are shown in, chosen once the inputs are
+	// known (planInputs).
+	display *time.Location
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {

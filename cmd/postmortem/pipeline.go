@@ -213,13 +213,26 @@ func readEvents(ctx context.Context, input int, p *plan, agg *analyzer.Aggregato
 	}
 	defer r.Close()
 	multi := len(p.in.Parts) > 1
-	emit := func(e *parsers.Event) { agg.AddEvent(input, 0, e) }
+	// accepted counts the lines the reader took; recorded the lines its
+	// records say they span. The difference (blank separators, banners) is
+	// counted as parsed, so lines = parsed + skipped holds exactly.
+	var accepted, recorded int64
+	emit := func(e *parsers.Event) {
+		recorded += int64(max(e.Lines, 1))
+		agg.AddEvent(input, 0, e)
+	}
 	for {
 		c, err := r.NextChunk(buf)
 		n := forEachLine(c.Data, c.FirstLine, func(line []byte, num int64) {
-			if ferr := er.Feed(line, num, func(e *parsers.Event) { agg.AddEvent(input, num, e) }); ferr != nil {
+			ferr := er.Feed(line, num, func(e *parsers.Event) {
+				recorded += int64(max(e.Lines, 1))
+				agg.AddEvent(input, num, e)
+			})
+			if ferr != nil {
 				agg.Skip(input, num, reason(ferr), sampleText(c.Part, multi, line))
+				return
 			}
+			accepted++
 		})
 		prog.lines.Add(n)
 		prog.bytes.Add(int64(len(c.Data)))
@@ -234,6 +247,7 @@ func readEvents(ctx context.Context, input int, p *plan, agg *analyzer.Aggregato
 		}
 	}
 	er.Flush(emit)
+	agg.CountParsed(input, accepted-recorded)
 	finishInput(p, r, agg, input)
 	return nil
 }
