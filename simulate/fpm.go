@@ -122,7 +122,7 @@ func (s *sim) fpmConnect(i int32) bool {
 		s.logUpstreamError(r, ngxNoSocket)
 		r.state = rsFinished
 		s.respond(i, 502, 157, 0)
-		s.retry(rc, 2500)
+		s.retry(rc, 2500, 1)
 		return false
 	}
 	if n := len(f.idle); n > 0 {
@@ -141,7 +141,7 @@ func (s *sim) fpmConnect(i int32) bool {
 	s.logUpstreamError(r, ngxBacklog)
 	r.state = rsFinished
 	s.respond(i, 502, 157, 0)
-	s.retry(rc, 3000)
+	s.retry(rc, 3000, 1)
 	return false
 }
 
@@ -242,10 +242,11 @@ func (s *sim) workerDone(wi int, job uint32) {
 		case status >= 500:
 			// an application error page ("database error"): most leave,
 			// some read it and reload
+			scale := 1.0
 			if rc.pop != popLaunch {
-				rc.retries += 2
+				scale = 0.35
 			}
-			s.retry(rc, 8000)
+			s.retry(rc, 8000, scale)
 		case status == 200 && rc.ep == epRegisterForm:
 			s.followUp(rc, "/register", epRegisterPost)
 		case status == 409 && rc.pop == popLaunch:
@@ -298,7 +299,7 @@ func (s *sim) killWorker(wi int, sig int, respawn bool, logExit bool) {
 			rc := *r
 			s.logUpstreamError(r, ngxPremature)
 			s.respond(i, 502, 157, s.now-r.upStart)
-			s.retry(rc, 2500)
+			s.retry(rc, 2500, 1)
 		}
 	} else {
 		for k, x := range f.idle {
@@ -530,7 +531,7 @@ func (s *sim) restartPHP(reload bool) {
 			rc := *r
 			s.logUpstreamError(r, ngxReset)
 			s.respond(e.i, 502, 157, s.now-r.upStart)
-			s.retry(rc, 2500)
+			s.retry(rc, 2500, 1)
 		}
 		f.q, f.qh = f.q[:0], 0
 		s.fpmNotice("exiting, bye-bye!")

@@ -104,7 +104,7 @@ func (s *sim) dispatch(e event) {
 		if r.gen == e.gen && !r.responded {
 			rc := *r
 			s.respond(e.id, 499, 0, s.now-rc.upStart)
-			s.retry(rc, 400)
+			s.retry(rc, 400, 1)
 		}
 	case evReadTimeout:
 		r := &s.reqs[e.id]
@@ -112,7 +112,7 @@ func (s *sim) dispatch(e event) {
 			rc := *r
 			s.logUpstreamError(r, ngxTimeout)
 			s.respond(e.id, 504, 167, s.now-rc.upStart)
-			s.retry(rc, 3000)
+			s.retry(rc, 3000, 1)
 		}
 	case evSlow:
 		s.slow(int(e.id), e.gen)
@@ -347,7 +347,8 @@ func (s *sim) finishTruth() *Truth {
 			continue
 		}
 		for _, sat := range t.Saturation {
-			if sat.Start.After(r.UpAt.Add(10*time.Second)) && (t.Incident.End == nil || sat.Start.Before(*t.Incident.End)) {
+			long := sat.End == nil || sat.End.Sub(sat.Start) >= 30*time.Second
+			if long && sat.Start.After(r.UpAt.Add(10*time.Second)) && (t.Incident.End == nil || sat.Start.Before(*t.Incident.End)) {
 				ra := sat.Start
 				r.RelapseAt = &ra
 				break

@@ -158,9 +158,11 @@ func knots(kv ...float64) []Knot {
 	return ks
 }
 
-// viralShape: the post at 0, peak within minutes, a lull around minute 19–24
-// (when the operator acts), a reshare at minute 24–35, fading by minute 48.
-var viralShape = knots(0, 0, 3, 1, 14, 0.95, 19, 0.9, 19.5, 0.38, 24, 0.4, 26, 1.05, 34, 0.9, 42, 0.35, 46, 0.1, 50, 0.04, 120, 0.04, 480, 0.06, 900, 0.02, 1440, 0.01)
+// viralShape: the post at 0, peak within minutes, the crowd thins to half
+// from minute 19 (10:21, when the operator acts: without the restart the
+// saturated site stays saturated at that demand, with it the site holds),
+// a reshare brings it back at minute 24–26, and it fades by minute 48.
+var viralShape = knots(0, 0, 3, 1, 14, 0.95, 19, 0.9, 19.5, 0.5, 24, 0.52, 26, 1.05, 34, 0.9, 42, 0.35, 46, 0.1, 50, 0.04, 120, 0.04, 480, 0.06, 900, 0.02, 1440, 0.01)
 
 func scenarioTable() []Scenario {
 	viral := Scenario{

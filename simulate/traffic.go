@@ -194,12 +194,13 @@ func (s *sim) startVisit(v *visit, at int64) {
 	s.push(at, evArrive, i, r.gen)
 }
 
-// retry makes the person reload (or resubmit) after a failure.
-func (s *sim) retry(r request, delayMs float64) {
+// retry makes the person try again after delayMs (median) with the
+// scenario's retry probability times scale, less for each earlier retry.
+func (s *sim) retry(r request, delayMs, scale float64) {
 	if r.retries >= 6 {
 		return
 	}
-	p := s.o.RetryProb
+	p := s.o.RetryProb * scale
 	switch r.pop {
 	case popBot:
 		return
@@ -270,7 +271,7 @@ func (s *sim) arrive(i int32) {
 			s.logLimited(r, ex)
 			r.state = rsFinished
 			s.respond(i, 503, 197, -1)
-			s.retry(rc, 3000)
+			s.retry(rc, 3000, 1)
 			return
 		}
 		c.lrExcess, c.lrLast = ex, s.now

@@ -115,8 +115,9 @@ type TruthRestart struct {
 	// UpAt is when the service accepted work again.
 	UpAt time.Time `json:"up_at"`
 	// RelapseAt is the start of the first saturation interval (any
-	// resource) that begins more than 10 s after UpAt inside the same
-	// incident, when the restart happened during one; null otherwise.
+	// resource) lasting at least 30 s (or still open) that begins more than
+	// 10 s after UpAt inside the same incident, when the restart happened
+	// during one; null otherwise.
 	RelapseAt *time.Time `json:"relapse_at"`
 }
 
