@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/postmortem/postmortem/analyzer"
 	"github.com/postmortem/postmortem/parsers"
@@ -56,8 +58,10 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 		multi bool
 		first int64
 		data  []byte
+		times []int64 // Loki entry times, one per line; nil for files
 		buf   *[]byte
 	}
+	skews := make([]skewStats, nw+1) // one per goroutine, summed at the end
 	free := make(chan *[]byte, 2*nw+2)
 	for range cap(free) {
 		b := make([]byte, chunkSize)
@@ -76,7 +80,7 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 	var wg sync.WaitGroup
 	for w := range nw {
 		wg.Add(1)
-		go func(agg *analyzer.Aggregator) {
+		go func(agg *analyzer.Aggregator, skew *skewStats) {
 			defer wg.Done()
 			parsersByInput := map[int]*parsers.AccessParser{}
 			var rec parsers.Access
@@ -91,13 +95,16 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 						agg.Skip(j.input, num, reason(err), sampleText(j.part, j.multi, line))
 						return
 					}
+					if j.times != nil {
+						skew.check(j.input, &rec.Time, j.times[num-j.first])
+					}
 					agg.AddAccess(j.input, num, &rec)
 				})
 				prog.lines.Add(n)
 				prog.bytes.Add(int64(len(j.data)))
 				free <- j.buf
 			}
-		}(aggs[w])
+		}(aggs[w], &skews[w])
 	}
 
 	// The other kinds are small next to access logs: one goroutine reads
@@ -112,7 +119,7 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 			if p.kind == parsers.KindAccess {
 				continue
 			}
-			if err := readEvents(ctx, i, p, agg, buf, prog); err != nil {
+			if err := readEvents(ctx, i, p, agg, buf, prog, &skews[nw]); err != nil {
 				evErr = err
 				fail(err)
 				return
@@ -128,7 +135,7 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 				continue
 			}
 			err := readChunks(ctx, p, func(c sources.Chunk, b *[]byte) {
-				jobs <- work{input: i, part: c.Part, multi: len(p.in.Parts) > 1, first: c.FirstLine, data: c.Data, buf: b}
+				jobs <- work{input: i, part: c.Part, multi: len(p.in.Parts) > 1, first: c.FirstLine, data: c.Data, times: c.EntryTimes, buf: b}
 			}, free, aggs[nw], i)
 			if err != nil {
 				fail(err)
@@ -150,7 +157,119 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 	for _, a := range aggs {
 		root.Merge(a)
 	}
+	var total skewStats
+	for i := range skews {
+		total.merge(&skews[i])
+	}
+	for i, p := range plans {
+		if w := total.warning(i); w != "" {
+			p.info.Warnings = append(p.info.Warnings, w)
+		}
+	}
 	return root, nil
+}
+
+// skewTolerance is how far a line's own timestamp may be from the one Loki
+// stored before the report mentions it.
+const skewTolerance = int64(time.Minute)
+
+// skewStats compares each Loki line's own timestamp with Loki's entry
+// timestamp: the line's own wins; Loki's fills in when the line has none.
+type skewStats struct {
+	byInput map[int]*skew
+}
+
+type skew struct {
+	off, filled int64 // lines off by more than skewTolerance; lines with no time of their own
+	maxNS       int64
+}
+
+func (s *skewStats) get(input int) *skew {
+	if s.byInput == nil {
+		s.byInput = map[int]*skew{}
+	}
+	k := s.byInput[input]
+	if k == nil {
+		k = &skew{}
+		s.byInput[input] = k
+	}
+	return k
+}
+
+// check fills *own from entry when the line carried no time, and counts a
+// disagreement beyond skewTolerance.
+func (s *skewStats) check(input int, own *int64, entry int64) {
+	if entry == 0 {
+		return
+	}
+	if *own == 0 {
+		*own = entry
+		s.get(input).filled++
+		return
+	}
+	d := *own - entry
+	if d < 0 {
+		d = -d
+	}
+	if d > skewTolerance {
+		k := s.get(input)
+		k.off++
+		k.maxNS = max(k.maxNS, d)
+	}
+}
+
+// checkEither is check for a record whose first line is one of two
+// candidates: it counts a disagreement only when both are off.
+func (s *skewStats) checkEither(input int, own *int64, a, b int64) {
+	if a == 0 {
+		a = b
+	}
+	if b == 0 {
+		b = a
+	}
+	if a == 0 {
+		return
+	}
+	if *own == 0 {
+		s.check(input, own, a)
+		return
+	}
+	da, db := abs64(*own-a), abs64(*own-b)
+	if da <= skewTolerance || db <= skewTolerance {
+		return
+	}
+	s.check(input, own, a)
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func (s *skewStats) merge(o *skewStats) {
+	for in, k := range o.byInput {
+		t := s.get(in)
+		t.off += k.off
+		t.filled += k.filled
+		t.maxNS = max(t.maxNS, k.maxNS)
+	}
+}
+
+func (s *skewStats) warning(input int) string {
+	k := s.byInput[input]
+	if k == nil {
+		return ""
+	}
+	var parts []string
+	if k.off > 0 {
+		parts = append(parts, fmt.Sprintf("%d lines carry a timestamp more than a minute away from Loki's (up to %s); the line's own time was used", k.off, time.Duration(k.maxNS).Round(time.Second)))
+	}
+	if k.filled > 0 {
+		parts = append(parts, fmt.Sprintf("%d records had no timestamp of their own; Loki's entry time was used", k.filled))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // readChunks reads one input in chunks of whole lines, hands each to send
@@ -199,7 +318,7 @@ func finishInput(p *plan, r *sources.Reader, agg *analyzer.Aggregator, input int
 // readEvents feeds one non-access input through its event reader.
 // An input of no known format is read too, so that its lines are counted
 // as skipped, with samples, rather than vanish.
-func readEvents(ctx context.Context, input int, p *plan, agg *analyzer.Aggregator, buf []byte, prog *counters) error {
+func readEvents(ctx context.Context, input int, p *plan, agg *analyzer.Aggregator, buf []byte, prog *counters, skew *skewStats) error {
 	var er parsers.EventReader = unknownReader{}
 	if p.kind != parsers.KindUnknown {
 		var err error
@@ -217,15 +336,43 @@ func readEvents(ctx context.Context, input int, p *plan, agg *analyzer.Aggregato
 	// records say they span. The difference (blank separators, banners) is
 	// counted as parsed, so lines = parsed + skipped holds exactly.
 	var accepted, recorded int64
+	// Loki's entry times of the last lines fed (files have none). A record
+	// is emitted on its own last line or when the next record starts, so
+	// its first line is one of two candidates.
+	var ring [4096]int64
+	var cur int64
+	entryFor := func(e *parsers.Event) (int64, int64) {
+		span := int64(max(e.Lines, 1))
+		a, b := cur-span, cur-span+1
+		get := func(n int64) int64 {
+			if n < 1 || cur-n >= int64(len(ring)) {
+				return 0
+			}
+			return ring[n%int64(len(ring))]
+		}
+		return get(a), get(b)
+	}
 	emit := func(e *parsers.Event) {
 		recorded += int64(max(e.Lines, 1))
+		if !e.Relative {
+			a, b := entryFor(e)
+			skew.checkEither(input, &e.Time, a, b)
+		}
 		agg.AddEvent(input, 0, e)
 	}
 	for {
 		c, err := r.NextChunk(buf)
 		n := forEachLine(c.Data, c.FirstLine, func(line []byte, num int64) {
+			cur = num
+			if c.EntryTimes != nil {
+				ring[num%int64(len(ring))] = c.EntryTimes[num-c.FirstLine]
+			}
 			ferr := er.Feed(line, num, func(e *parsers.Event) {
 				recorded += int64(max(e.Lines, 1))
+				if !e.Relative && c.EntryTimes != nil {
+					a, b := entryFor(e)
+					skew.checkEither(input, &e.Time, a, b)
+				}
 				agg.AddEvent(input, num, e)
 			})
 			if ferr != nil {
