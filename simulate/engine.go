@@ -146,6 +146,7 @@ type secStat struct {
 	retries   int32
 	responses int32
 	errors    int32
+	fpmMax    int32 // pm.max_children when fpmSat was set
 	fpmSat    bool
 	dbSat     bool
 	memSat    bool

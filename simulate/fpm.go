@@ -136,7 +136,7 @@ func (s *sim) fpmConnect(i int32) bool {
 		f.q = append(f.q, qent{i, r.gen})
 		return true
 	}
-	s.sec(s.now).fpmSat = true
+	s.fpmSaturated()
 	rc := *r
 	s.logUpstreamError(r, ngxBacklog)
 	r.state = rsFinished
@@ -344,7 +344,7 @@ func (s *sim) maintenance() {
 	// in the backlog as there are children (a new request waits about a
 	// whole service time before a child takes it).
 	if f.running >= f.max && f.busy >= f.max && f.qlen() >= f.max {
-		s.sec(s.now).fpmSat = true
+		s.fpmSaturated()
 	}
 	if s.o.PM != "dynamic" {
 		return
@@ -359,7 +359,7 @@ func (s *sim) maintenance() {
 				b = append(b, "), consider raising it"...)
 				s.out.emit(outFPM, b)
 				f.warned = true
-				s.sec(s.now).fpmSat = true
+				s.fpmSaturated()
 			}
 			f.spawnRate = 1
 			return
@@ -570,4 +570,11 @@ func (s *sim) fpmUp(reload bool) {
 	for k := 0; k < n; k++ {
 		s.spawn(false)
 	}
+}
+
+// fpmSaturated marks this second as php-fpm saturated at the current limit.
+func (s *sim) fpmSaturated() {
+	st := s.sec(s.now)
+	st.fpmSat = true
+	st.fpmMax = int32(s.fpm.max)
 }

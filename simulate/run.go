@@ -294,6 +294,9 @@ func (s *sim) finishTruth() *Truth {
 		a, b := -1, -1
 		emit := func() {
 			sat := TruthSaturation{Resource: res, Start: at(a), Limit: limit}
+			if res == "php-fpm" && st[a].fpmMax > 0 {
+				sat.Limit = int64(st[a].fpmMax) // the limit then, before any raise
+			}
 			if b+1 < n {
 				e := at(b + 1)
 				sat.End = &e

@@ -174,3 +174,28 @@ func TestOptionsValidate(t *testing.T) {
 		t.Error("Run accepted an unknown zone")
 	}
 }
+
+// TestRaiseMaxChildren: the reload is a php-fpm restart of kind reload, and
+// each saturation interval carries the limit in force when it began.
+func TestRaiseMaxChildren(t *testing.T) {
+	dir, tr := runShort(t, "viral", 30*time.Minute, func(sc *Scenario) {
+		sc.Actions = []Action{{At: hm(10, 12), Kind: ActionRaiseMaxChildren, Value: 24}}
+	})
+	raise := time.Date(2024, 11, 21, 9, 12, 0, 0, time.UTC)
+	if len(tr.Restarts) != 1 || tr.Restarts[0].Kind != "reload" || !tr.Restarts[0].At.Equal(raise) {
+		t.Fatalf("restarts %+v", tr.Restarts)
+	}
+	for _, s := range tr.Saturation {
+		want := int64(16)
+		if !s.Start.Before(raise) {
+			want = 24
+		}
+		if s.Resource == "php-fpm" && s.Limit != want {
+			t.Errorf("saturation from %v has limit %d, want %d", s.Start, s.Limit, want)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, FileFPM))
+	if !bytes.Contains(b, []byte("NOTICE: Reloading in progress ...")) || !bytes.Contains(b, []byte("pm.max_children setting (24)")) {
+		t.Error("php-fpm.log lacks the reload or the new limit")
+	}
+}
