@@ -441,7 +441,9 @@ type capFacts struct {
 	satK                            [capClasses]float64 // per class, the most served a second while saturated
 	satMinutes                      int
 	satWrites, satWriteFail, satDyn float64
-	phpPerView                      float64 // PHP requests per page view in the incident, for the waiting room
+	phpPerView                      float64  // PHP requests per page view in the incident, for the waiting room
+	oomKills                        int64    // PHP workers the kernel killed (OOM lines)
+	oomVictims                      []string // "mysqld ×12", sorted
 }
 
 func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
@@ -543,19 +545,27 @@ func (m *capModel) facts(st *State, o *Options) capFacts {
 	}
 	// Worker memory.
 	f.rssMB, f.rssSrc = capDefaultRSSMB, "default"
-	if o.WorkerRSSMB > 0 {
-		f.rssMB, f.rssSrc = o.WorkerRSSMB, "flag"
-	} else if st != nil {
-		var rss []float64
+	var rss []float64
+	if st != nil {
+		victims := map[string]int64{}
 		for _, e := range st.EventsOf(parsers.KernelOOMKill) {
+			f.oomKills += max(1, e.Count)
+			victims[e.Sample.Text] += max(1, e.Count)
 			if e.Sample.Num[0] > 0 && bytes.Contains([]byte(e.Sample.Text), []byte("php")) {
 				rss = append(rss, float64(e.Sample.Num[0])/1024)
 			}
 		}
-		if len(rss) > 0 {
-			slices.Sort(rss)
-			f.rssMB, f.rssSrc = math.Ceil(rss[(len(rss)*95)/100]), "log"
+		for v, n := range victims {
+			f.oomVictims = append(f.oomVictims, fmt.Sprintf("%s ×%d", v, n))
 		}
+		slices.Sort(f.oomVictims)
+	}
+	switch {
+	case o.WorkerRSSMB > 0:
+		f.rssMB, f.rssSrc = o.WorkerRSSMB, "flag"
+	case len(rss) > 0:
+		slices.Sort(rss)
+		f.rssMB, f.rssSrc = math.Ceil(rss[(len(rss)*95)/100]), "log"
 	}
 	f.ramMB = o.RAMMB
 	if f.ramMB > 0 {

@@ -256,39 +256,53 @@ func TestMicrocacheHitRatio(t *testing.T) {
 
 func TestLimitRate(t *testing.T) {
 	// 3000 baseline clients: client k sends 40 requests evenly spaced every
-	// 5+k%50 s; 2 clients (0.07%) hammer at 4 req/s. The chosen rate must
-	// let ≥ 99.9% of clients through untouched and stop the hammering ones.
-	a := newCapacityAgg(nil)
-	need := []float64{}
-	for k := range 3000 {
-		gap := 5 + float64(k%50)
-		for j := range 40 {
-			a.addAccess(cwAccess(float64(j)*gap+float64(k%7), fmt.Sprintf("10.%d.%d.1", k/250, k%250), "GET", "/x", 200, 10, 10))
-		}
-		need = append(need, float64(40-(rpLimitBurst+1))/(39*gap))
-	}
-	for k := range 2 {
-		for j := range 2000 {
-			a.addAccess(cwAccess(float64(j)*0.25, fmt.Sprintf("192.0.2.%d", k), "GET", "/x", 200, 10, 10))
-		}
-	}
-	m := a.buildModel(nil)
-	rate, n := m.limitRate(0, 1, rpLimitBurst) // nothing excluded: the window is empty
-	if n != 3002 {
-		t.Fatalf("clients %d, want 3002", n)
-	}
-	slices.Sort(need)
-	if max := need[len(need)-1]; rate < max {
-		t.Errorf("rate %.4f r/s limits light clients needing %.4f", rate, max)
-	}
-	if rate >= 4 {
-		t.Errorf("rate %.2f r/s does not stop 4 r/s clients", rate)
-	}
-	// Replaying the limit over everything: only the two heavy clients are
-	// limited.
-	res := m.replay(cwT0/1e9-10, cwT0/1e9+5000, rpConfig{workers: 1000, limitRate: rate, limitBurst: rpLimitBurst}, 511, 30, 60)
-	if res.limited < 2*2000*0.9 || res.limited > 4000 {
-		t.Errorf("limited %v requests, want most of the 4000 heavy ones", res.limited)
+	// gap0 + (k%50)·gapStep s; 2 clients (0.07%) hammer at heavy req/s. The
+	// chosen rate must let ≥ 99.9% of clients through untouched and cut the
+	// hammering ones down to it; it never goes below 1 r/s.
+	for _, tc := range []struct {
+		name          string
+		gap0, gapStep float64
+		heavy, want   float64
+		heavyRequests int
+	}{
+		{"slow clients: the 1 r/s floor", 5, 1, 4, 1, 2000},
+		{"busy clients: 99.9th percentile", 0.1, 0.01, 20, 5, 4000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newCapacityAgg(nil)
+			need := []float64{}
+			for k := range 3000 {
+				gap := tc.gap0 + float64(k%50)*tc.gapStep
+				for j := range 40 {
+					a.addAccess(cwAccess(float64(j)*gap+float64(k%7), fmt.Sprintf("10.%d.%d.1", k/250, k%250), "GET", "/x", 200, 10, 10))
+				}
+				need = append(need, float64(40-(rpLimitBurst+1))/(39*gap))
+			}
+			for k := range 2 {
+				for j := range tc.heavyRequests {
+					a.addAccess(cwAccess(float64(j)/tc.heavy, fmt.Sprintf("192.0.2.%d", k), "GET", "/x", 200, 10, 10))
+				}
+			}
+			m := a.buildModel(nil)
+			rate, n := m.limitRate(0, 1, rpLimitBurst) // nothing excluded: the window is empty
+			if n != 3002 {
+				t.Fatalf("clients %d, want 3002", n)
+			}
+			slices.Sort(need)
+			if rate < need[len(need)-1] {
+				t.Errorf("rate %.4f r/s limits light clients needing %.4f", rate, need[len(need)-1])
+			}
+			if rate != tc.want {
+				t.Errorf("rate %.3f r/s, want %.0f", rate, tc.want)
+			}
+			// Replaying the limit over everything: only the two heavy
+			// clients are limited, down to the rate plus the burst.
+			res := m.replay(cwT0/1e9-10, cwT0/1e9+5000, rpConfig{workers: 1000, limitRate: rate, limitBurst: rpLimitBurst}, 511, 30, 60)
+			want := 2 * float64(tc.heavyRequests) * (1 - rate/tc.heavy)
+			if res.limited < 0.95*want || res.limited > 1.01*want {
+				t.Errorf("limited %v requests, want ≈ %.0f of the heavy ones", res.limited, want)
+			}
+		})
 	}
 }
 

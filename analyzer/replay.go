@@ -47,6 +47,9 @@ type rpResult struct {
 	roomMaxWaitS      float64
 	maxQueue          float64 // deepest backlog
 	errorRate, dynErr float64
+	// userErr is the error rate of the requests limit_req let through:
+	// what the clients the limit was not meant for saw.
+	userErr float64
 }
 
 type f64Heap []float64
@@ -197,6 +200,9 @@ func (m *capModel) replay(from, to int64, cfg rpConfig, backlog, patience, timeo
 	if res.requests > 0 {
 		res.errorRate = res.errors / res.requests
 	}
+	if res.requests > res.limited {
+		res.userErr = (res.errors - res.limited) / (res.requests - res.limited)
+	}
 	if res.dyn > 0 {
 		res.dynErr = res.dynErrors / res.dyn
 	}
@@ -253,7 +259,8 @@ func (m *capModel) limitRate(from, to int64, burst int) (rate float64, clients i
 	}
 	slices.Sort(need)
 	p := need[min(len(need)-1, int(math.Ceil(0.999*float64(len(need))))-1)]
-	if math.IsInf(p, 1) || p <= 0 {
+	// Never below 1 r/s: a short baseline does not show long sessions.
+	if math.IsInf(p, 1) || p < 1 {
 		p = 1
 	}
 	return cwNiceRate(p), len(need)
@@ -317,6 +324,38 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	obsRate := 0.0
 	if obsReq > 0 {
 		obsRate = obsErr / obsReq
+	}
+	// When the incident's own requests, replayed against the pool as
+	// configured, run without errors, load was not what failed (a crash,
+	// a restart, memory): no capacity change would have held it, and the
+	// report says so instead of selling mitigations.
+	loadBound := cur.errorRate >= 0.01
+	if st != nil && len(st.Saturations) > 0 {
+		// The analyzer's saturation findings decide: without the pool, the
+		// web server or the database at its limit, load did not fail.
+		has := false
+		for _, s := range st.Saturations {
+			end := int64(math.MaxInt64)
+			if s.End != nil {
+				end = s.End.Unix()
+			}
+			if (s.Resource == "php-fpm" || s.Resource == "nginx" || s.Resource == "mysql") && s.Start.Unix() < to && end > from {
+				has = true
+			}
+		}
+		loadBound = loadBound && has
+	}
+	if !loadBound {
+		recs := []Recommendation{{
+			ID: "not-capacity", Title: "Capacity was not the cause",
+			Current:     fmt.Sprintf("pm.max_children = %.0f (%s)", f.pool, f.poolSrc),
+			Recommended: "no capacity change",
+			Formula:     "the incident's requests replayed against the configured pool",
+			Effect: fmt.Sprintf("Replayed on the %s incident, the configured pool serves every request (%.2f%% errors, observed %.1f%%): the errors came from something else (see restarts and saturation).",
+				span, 100*cur.errorRate, 100*obsRate),
+			Cost: "none", ErrorRate: cwRound4(cur.errorRate), P95Ms: math.Round(cur.p95Ms),
+		}}
+		return append(recs, m.memoryRec(f)...)
 	}
 
 	// Page views: GETs of a page the same client had not asked for in
@@ -468,17 +507,17 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 
 	chosen := -1
 	for i, c := range cands {
-		if c.res.errorRate >= 0.01 {
+		if c.res.userErr >= 0.01 {
 			continue
 		}
-		if chosen < 0 || c.cost < cands[chosen].cost || (c.cost == cands[chosen].cost && c.res.errorRate < cands[chosen].res.errorRate) {
+		if chosen < 0 || c.cost < cands[chosen].cost || (c.cost == cands[chosen].cost && c.res.userErr < cands[chosen].res.userErr) {
 			chosen = i
 		}
 	}
 	best := chosen
 	if best < 0 {
 		for i, c := range cands {
-			if best < 0 || c.res.errorRate < cands[best].res.errorRate {
+			if best < 0 || c.res.userErr < cands[best].res.userErr {
 				best = i
 			}
 		}
@@ -509,12 +548,12 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	var recCand []int // the candidate behind each of recs
 	effect := func(r rpResult) string {
 		s := fmt.Sprintf("Replayed on the %s surge: %.2f%% errors (observed %.1f%%, replay as configured %.1f%%), p95 %.0f ms",
-			span, 100*r.errorRate, 100*obsRate, 100*cur.errorRate, r.p95Ms)
+			span, 100*r.userErr, 100*obsRate, 100*cur.errorRate, r.p95Ms)
 		if r.hits > 0 && r.cacheable > 0 {
 			s += fmt.Sprintf("; cache hit ratio %.0f%% of cacheable GETs", 100*r.hits/r.cacheable)
 		}
 		if r.limited > 0 && r.dyn > 0 {
-			s += fmt.Sprintf("; limit_req sheds %.1f%% of PHP requests", 100*r.limited/r.dyn)
+			s += fmt.Sprintf("; limit_req turns away %.1f%% of PHP requests (with 429), not counted as errors above", 100*r.limited/r.dyn)
 		}
 		if r.roomMaxWaitS > 0 {
 			s += fmt.Sprintf("; waiting room up to %.0f people queued, %s max wait", r.roomMaxQueue, time.Duration(r.roomMaxWaitS*float64(time.Second)).Round(time.Second))
@@ -545,7 +584,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Current: "no cache", Recommended: fmt.Sprintf("fastcgi_cache_valid 200 %.0fs", c.cfg.cacheS),
 			Formula: fmt.Sprintf("%.0f%% of PHP requests were anonymous GETs of pages that answered 200; with a %.0f s TTL one request per page per %.0f s reaches PHP", 100*cacheShare, c.cfg.cacheS, c.cfg.cacheS),
 			Effect:  effect(c.res), Cost: fmt.Sprintf("pages may be up to %.0f s stale for anonymous visitors; ~256 MB of disk for the cache zone", c.cfg.cacheS),
-			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwCacheSnippet(c.cfg.cacheS),
+			ErrorRate: cwRound4(c.res.userErr), P95Ms: math.Round(c.res.p95Ms), Config: cwCacheSnippet(c.cfg.cacheS),
 			Settings: settings(c.cfg),
 		})
 		recCand = append(recCand, bestCache)
@@ -557,7 +596,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Current: "no limit", Recommended: fmt.Sprintf("rate=%s burst=%d", cwRateString(rate), rpLimitBurst),
 			Formula: fmt.Sprintf("lowest rate at burst %d that %d of %d clients seen outside the incident (≥ 99.9%%) never exceed", rpLimitBurst, int(math.Ceil(0.999*float64(nClients))), nClients),
 			Effect:  effect(c.res), Cost: "clients behind one NAT address share the limit; limited requests get 429",
-			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwLimitSnippet(rate, rpLimitBurst),
+			ErrorRate: cwRound4(c.res.userErr), P95Ms: math.Round(c.res.p95Ms), Config: cwLimitSnippet(rate, rpLimitBurst),
 			Settings: settings(c.cfg),
 		})
 		recCand = append(recCand, i)
@@ -578,7 +617,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Current: fmt.Sprintf("pm.max_children = %.0f (%s)", f.pool, f.poolSrc), Recommended: fmt.Sprintf("pm.max_children = %.0f", workers),
 			Formula: why, Effect: effect(c.res),
 			Cost:      fmt.Sprintf("%.0f MB more memory (%.0f MB per worker, %s); MySQL must accept %.0f connections", c.extra, f.rssMB, f.rssSrc, workers+10),
-			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwFPMSnippet(workers, f.backlog) + "\n" + cwMySQLSnippet(workers),
+			ErrorRate: cwRound4(c.res.userErr), P95Ms: math.Round(c.res.p95Ms), Config: cwFPMSnippet(workers, f.backlog) + "\n" + cwMySQLSnippet(workers),
 			Settings: settings(c.cfg),
 		})
 		recCand = append(recCand, i)
@@ -590,7 +629,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Current: "everyone admitted", Recommended: fmt.Sprintf("admit %.0f PHP requests/s", c.cfg.roomRate),
 			Formula: fmt.Sprintf("admission = %.0f%% of the most the pool serves (%.0f workers, database contention and max_connections included) = %.0f%% × %.1f req/s", 100*capTargetUtil, c.cfg.workers, 100*capTargetUtil, m.throughput(f.svc, c.cfg.workers, c.cfg.maxConn)),
 			Effect:  effect(c.res), Cost: fmt.Sprintf("visitors wait up to %s in the queue", time.Duration(c.res.roomMaxWaitS*float64(time.Second)).Round(time.Second)),
-			ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Config: cwRoomSnippet(c.cfg.roomRate),
+			ErrorRate: cwRound4(c.res.userErr), P95Ms: math.Round(c.res.p95Ms), Config: cwRoomSnippet(c.cfg.roomRate),
 			Settings: settings(c.cfg),
 		})
 		recCand = append(recCand, i)
@@ -644,15 +683,19 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 				Recommended: strings.Join(c.name, " + "),
 				Formula:     "cheapest combination whose replay keeps errors under 1% (cost: limit < microcache < workers < waiting room)",
 				Effect:      effect(c.res), Cost: strings.Join(cost, "; "),
-				ErrorRate: cwRound4(c.res.errorRate), P95Ms: math.Round(c.res.p95Ms), Chosen: chosen >= 0,
+				ErrorRate: cwRound4(c.res.userErr), P95Ms: math.Round(c.res.p95Ms), Chosen: chosen >= 0,
 				Config: strings.Join(cfg, "\n"), Settings: settings(c.cfg),
 			})
 		}
 	}
 	// MySQL connections: informational unless the pool already exceeds them.
+	// Never advise lowering a limit: an estimate only raises it.
 	need := f.pool + 10
 	if best >= 0 {
 		need = max(need, cands[best].cfg.workers+10)
+	}
+	if f.maxConnSrc != "default" && need <= f.maxConn {
+		need = f.maxConn + 10
 	}
 	if need > f.maxConn || f.tooManyConns > 0 {
 		recs = append(recs, Recommendation{
@@ -664,7 +707,30 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Settings: CapacitySettings{MySQLMaxConnections: int(need)},
 		})
 	}
-	return recs
+	return append(recs, m.memoryRec(f)...)
+}
+
+// memoryRec advises on worker memory when the kernel killed PHP workers:
+// the pool must fit in RAM, and leaking workers should be recycled.
+func (m *capModel) memoryRec(f *capFacts) []Recommendation {
+	if f.oomKills == 0 {
+		return nil
+	}
+	r := Recommendation{
+		ID: "worker-memory", Title: "Make the PHP pool fit in memory",
+		Current:     fmt.Sprintf("pm.max_children = %.0f × %.0f MB (%s) per worker", f.pool, f.rssMB, f.rssSrc),
+		Formula:     "pm.max_children ≤ RAM available for PHP / p95 worker RSS; pm.max_requests recycles workers that grow",
+		Effect:      fmt.Sprintf("The kernel killed processes %d times for lack of memory (%s): PHP workers and MySQL together did not fit in RAM.", f.oomKills, strings.Join(f.oomVictims, ", ")),
+		Cost:        "fewer workers: lower peak throughput, so pair with a microcache or a waiting room",
+		Recommended: "pm.max_requests = 500",
+		Config:      "; php-fpm pool (www.conf)\npm.max_requests = 500",
+	}
+	if f.ramFit > 0 && f.ramFit < f.pool {
+		r.Recommended = fmt.Sprintf("pm.max_children = %.0f, pm.max_requests = 500", f.ramFit)
+		r.Config = cwFPMSnippet(f.ramFit, f.backlog) + "\npm.max_requests = 500"
+		r.Settings = CapacitySettings{MaxChildren: int(f.ramFit)}
+	}
+	return []Recommendation{r}
 }
 
 func cwCacheSnippet(ttl float64) string {

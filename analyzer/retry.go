@@ -24,6 +24,10 @@ import (
 const (
 	rtWindow  = 10 // seconds after a failure in which a new request counts as a retry
 	rtMaxRecs = 4 << 20
+	// Detection thresholds over the storm window.
+	rtMinRetries = 200
+	rtMinShare   = 0.05
+	rtMinAmp     = 1.2
 )
 
 type rtRec struct {
@@ -227,11 +231,14 @@ func (st *rtState) analyze(loc *time.Location) retryResult {
 	if all == 0 {
 		all = int64(float64(req) * scale)
 	}
-	rs.Detected = true
 	rs.RetryShare = cwRound4(sret / float64(all))
 	if baseRPC > 0 {
 		rs.Amplification = cwRound2(cwMean(rpc) / baseRPC)
 	}
+	// A storm is retries that matter: at least rtMinRetries of them, at
+	// least rtMinShare of the traffic, and clients asking noticeably more
+	// often than in quiet minutes.
+	rs.Detected = sret >= rtMinRetries && rs.RetryShare >= rtMinShare && rs.Amplification >= rtMinAmp
 	start := time.Unix(bestS*60, 0).UTC()
 	end := time.Unix((bestE+1)*60, 0).UTC()
 	rs.Start, rs.End = &start, &end
