@@ -31,12 +31,13 @@ type Truth struct {
 
 	// Incident is nil when nothing happened (quiet-day).
 	//
-	// Definition: a second s is "bad" when, over the 30 s window starting at
-	// s, the error share of responses exceeds 5 % (with at least 10 errors)
-	// or the arrival rate exceeds 3 × BaselineRPS. Start is the first bad
-	// second. End is the first second after Start from which no second is
-	// bad for 300 s; End is null when a bad second lies within the last
-	// 300 s of the window (still ongoing).
+	// Definition: a second s is "bad" when, over the trailing 30 s window
+	// (s-29 … s), errors exceed 5 % of responses (and number at least 10),
+	// or arrivals exceed 3 × BaselineRPS on average (windows of 30 whole
+	// seconds only). Start is the first bad second. Bad seconds less than
+	// 300 s apart belong to the same incident; End is the last of them + 1 s,
+	// or null when that last bad second lies within the window's final
+	// 300 s (still ongoing). Only the first incident is reported.
 	Incident *TruthIncident `json:"incident"`
 
 	// Saturation lists the intervals where a resource was at its limit,
