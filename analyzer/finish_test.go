@@ -254,3 +254,42 @@ func TestAddAccessNoAllocs(t *testing.T) {
 		t.Errorf("AddAccess with known keys: %.1f allocs, want 0", allocs)
 	}
 }
+
+// TestWorkersConcurrent runs one Aggregator per goroutine, as the CLI's
+// pipeline does, and merges them: run with -race; the result equals the
+// single-worker one.
+func TestWorkersConcurrent(t *testing.T) {
+	spec := viral
+	spec.seconds, spec.surgeTo, spec.recoverAt, spec.baseRPS, spec.surgeRPS = 5400, 5200, 5000, 2, 20
+	recs, evs := genViral(spec, 7)
+	const workers = 4
+	aggs := make([]*Aggregator, workers)
+	root := NewAggregator(&Options{})
+	done := make(chan int)
+	for w := 0; w < workers; w++ {
+		aggs[w] = root.Clone()
+		go func(w int) {
+			var r parsers.Access
+			for i := w; i < len(recs); i += workers {
+				r = recs[i].record()
+				aggs[w].AddAccess(0, int64(i+1), &r)
+			}
+			for i := w; i < len(evs); i += workers {
+				aggs[w].AddEvent(inputOfKind(evs[i].Kind), int64(i+1), &evs[i])
+			}
+			done <- w
+		}(w)
+	}
+	for range workers {
+		root.Merge(aggs[<-done]) // merge order follows scheduling
+	}
+	got, _ := json.Marshal(Finish(root, synthInputs, &Options{}))
+	single := feed(&Options{}, recs, nil, 1, func(int) int { return 0 }, []int{0})
+	for i := range evs {
+		single.AddEvent(inputOfKind(evs[i].Kind), int64(i+1), &evs[i])
+	}
+	want, _ := json.Marshal(Finish(single, synthInputs, &Options{}))
+	if !bytes.Equal(got, want) {
+		t.Errorf("concurrent workers differ from one worker:\n%s", cmp.Diff(string(want), string(got)))
+	}
+}

@@ -319,7 +319,7 @@ func incidentOf(st *State, sp Span) Incident {
 	var ff FloodFacts
 	inc.Flood, ff = floodOf(st, sp)
 	inc.Trigger = classifyTrigger(ff)
-	if ff.TopClientPerMin > 0 {
+	if ff.TopClientPerMin >= 30 {
 		inc.Trigger.Evidence = append(inc.Trigger.Evidence, fmt.Sprintf("The busiest client sent %.0f requests a minute.", ff.TopClientPerMin))
 	}
 	for _, s := range st.Saturations {

@@ -57,8 +57,10 @@ func describe(s *EventSample, aux int64) evDesc {
 		return evDesc{"fpm-emergency-restart", "critical", "PHP-FPM failed-processes threshold reached: emergency restart"}
 	case parsers.FPMTimedOut:
 		return evDesc{"fpm-timeout", "error", "PHP-FPM terminated a request that ran too long"}
-	case parsers.FPMTooSlow, parsers.FPMSlowTrace:
-		return evDesc{"fpm-slow", "warning", "PHP request executing too slow (slow log)"}
+	case parsers.FPMTooSlow:
+		return evDesc{"fpm-slow", "warning", "PHP request executing too slow"}
+	case parsers.FPMSlowTrace:
+		return evDesc{"fpm-slow-trace", "info", "stack trace of a slow PHP request (slow log)"}
 	case parsers.FPMSaid:
 		return evDesc{"fpm-worker-output", "info", "PHP-FPM worker wrote to stderr"}
 	case parsers.FPMRunning, parsers.FPMReady:

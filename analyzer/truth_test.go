@@ -199,8 +199,8 @@ func runScenario(t *testing.T, sc simulate.Scenario, seed uint64) (*Report, *sim
 }
 
 func TestTruthScenarios(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates every scenario")
+	if testing.Short() || raceEnabled {
+		t.Skip("simulates every scenario (skipped with -short and -race)")
 	}
 	for _, name := range simulate.Scenarios() {
 		t.Run(name, func(t *testing.T) {
@@ -222,8 +222,8 @@ func TestTruthScenarios(t *testing.T) {
 // surge factor, action times, MySQL flavour), so the detectors are not
 // tuned to one run.
 func TestTruthVariations(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates many runs")
+	if testing.Short() || raceEnabled {
+		t.Skip("simulates many runs (skipped with -short and -race)")
 	}
 	type variation struct {
 		name     string
