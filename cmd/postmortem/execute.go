@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +79,17 @@ func execute(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr i
 	opts, err := analyzerOptions(cfg)
 	if err != nil {
 		return err
+	}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	prog := &counters{}
 	stopProgress := startProgress(cfg, stderr, prog)

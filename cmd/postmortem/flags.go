@@ -127,6 +127,8 @@ type config struct {
 	lokiMode       string
 	outputExplicit bool
 
+	cpuProfile string // hidden: --cpuprofile FILE, for make bench investigations
+
 	// display is the zone times are shown in, chosen once the inputs are
 	// known (planInputs).
 	display *time.Location
@@ -173,6 +175,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.lokiInsecure, "loki-insecure", false, "")
 	fs.IntVar(&c.lokiParallel, "loki-parallel", 4, "")
 	fs.StringVar(&c.lokiMode, "loki-mode", "full", "")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "")
+	fs.MarkHidden("cpuprofile")
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
