@@ -63,6 +63,15 @@ type Aggregator struct {
 	c *capacityAgg
 
 	scratch []byte
+
+	// Caches of the last bucket touched (records arrive mostly in order).
+	lastLatK int64
+	lastLat  *ddsketch.DDSketch
+	lastMin  int64
+	lastHLL  *hyperloglog.Sketch
+	lastComp *compWindow
+	lastUA   []byte
+	lastUAC  uaClass
 }
 
 // secStat is everything counted for one Unix second.
@@ -260,22 +269,34 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 		st.LatN++
 		a.inflight(endNS, rt, false)
 		k := floorDiv(s, latWidth)
-		sk := a.lat[k]
-		if sk == nil {
-			sk, _ = ddsketch.LogCollapsingLowestDenseDDSketch(0.01, 512)
-			a.lat[k] = sk
+		sk := a.lastLat
+		if k != a.lastLatK || sk == nil {
+			sk = a.lat[k]
+			if sk == nil {
+				sk, _ = ddsketch.LogCollapsingLowestDenseDDSketch(0.01, 512)
+				a.lat[k] = sk
+			}
+			a.lastLatK, a.lastLat = k, sk
 		}
 		_ = sk.Add(float64(rt)/1000 + 0.001) // ms; +1 µs keeps 0 out of the zero bucket
 	}
 
 	client := clientAddr(r)
 	m := floorDiv(s, compWidth)
-	h := a.hll[m]
-	if h == nil {
-		h = newHLL()
-		a.hll[m] = h
+	if m != a.lastMin || a.lastHLL == nil {
+		h := a.hll[m]
+		if h == nil {
+			h = newHLL()
+			a.hll[m] = h
+		}
+		cw := a.comp[m]
+		if cw == nil {
+			cw = newCompWindow()
+			a.comp[m] = cw
+		}
+		a.lastMin, a.lastHLL, a.lastComp = m, h, cw
 	}
-	h.Insert(client)
+	a.lastHLL.Insert(client)
 	if r.Status >= 500 || r.Status == 499 {
 		eh := a.errHLL[m]
 		if eh == nil {
@@ -285,12 +306,7 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 		eh.Insert(client)
 	}
 
-	cw := a.comp[m]
-	if cw == nil {
-		cw = newCompWindow()
-		a.comp[m] = cw
-	}
-	a.addComposition(cw, r, client, static, write)
+	a.addComposition(a.lastComp, r, client, static, write)
 
 	a.w.addAccess(input, line, r)
 	a.c.addAccess(r)
@@ -371,6 +387,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 		return
 	}
 	a.lastS, a.lastP = -1<<62, nil
+	a.lastLat, a.lastHLL, a.lastComp = nil, nil, nil
 	for s, p := range b.secs {
 		if q := a.secs[s]; q != nil {
 			q.add(p)

@@ -439,7 +439,12 @@ var crawlerTokens = [][]byte{
 }
 
 func (a *Aggregator) uaClassOf(ua []byte) uaClass {
+	if a.lastUA != nil && bytes.Equal(ua, a.lastUA) {
+		return a.lastUAC
+	}
 	if c, ok := a.ua[string(ua)]; ok {
+		a.lastUA = append(a.lastUA[:0], ua...)
+		a.lastUAC = c
 		return c
 	}
 	c := classifyUA(ua)
