@@ -2,8 +2,11 @@ package analyzer_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,15 +159,35 @@ func TestCapacityClosedLoop(t *testing.T) {
 	if testing.Short() || raceOn {
 		t.Skip("closed loop runs the simulator four times")
 	}
+	seeds := []uint64{1}
+	if v := os.Getenv("POSTMORTEM_LOOP_SEEDS"); v != "" { // e.g. "1 2 3"
+		seeds = nil
+		for _, f := range strings.Fields(v) {
+			n, err := strconv.ParseUint(f, 10, 64)
+			if err != nil {
+				t.Fatalf("POSTMORTEM_LOOP_SEEDS: %v", err)
+			}
+			seeds = append(seeds, n)
+		}
+	}
 	for _, name := range []string{"viral", "launch"} {
-		t.Run(name, func(t *testing.T) {
+		for _, seed := range seeds {
+			t.Run(fmt.Sprintf("%s/seed%d", name, seed), func(t *testing.T) { closedLoop(t, name, seed) })
+		}
+	}
+}
+
+// closedLoop runs one scenario and seed through the loop.
+func closedLoop(t *testing.T, name string, seed uint64) {
+	{
+		{
 			sc, err := simulate.Lookup(name)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// The operator knows the machine's RAM and the two limits.
 			o := &analyzer.Options{RAMMB: float64(sc.RAMMB), FPMMaxChildren: sc.MaxChildren, MySQLMaxConnections: sc.MaxConnections}
-			before := simulateAndAnalyze(t, sc, 1, o)
+			before := simulateAndAnalyze(t, sc, seed, o)
 			inc := before.truth.Incident
 			if inc == nil || before.rep.Capacity == nil {
 				t.Fatalf("no incident (%v) or no capacity section", inc)
@@ -196,14 +219,14 @@ func TestCapacityClosedLoop(t *testing.T) {
 					after.MaxConnections = r.Settings.MySQLMaxConnections
 				}
 			}
-			rerun := simulateAndAnalyze(t, after, 1, o)
+			rerun := simulateAndAnalyze(t, after, seed, o)
 			errAfter, m := rerun.errorRate(t, from, to)
 			t.Logf("%s: %s → errors %.2f%% of %d requests before, %.2f%% of %d after (replay predicted %.2f%%)",
 				name, chosen.Recommended, 100*errBefore, n, 100*errAfter, m, 100*chosen.ErrorRate)
 			if errAfter >= 0.01 {
 				t.Errorf("%s with %s: %.2f%% errors over %s–%s, want < 1%%", name, chosen.Recommended, 100*errAfter, from.Format("15:04"), to.Format("15:04"))
 			}
-		})
+		}
 	}
 }
 
