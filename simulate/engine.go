@@ -22,6 +22,7 @@ const (
 	evMySQLDown                 // mysqld finished shutting down
 	evMySQLUp                   // mysqld ready for connections
 	evFPMUp                     // php-fpm ready after a restart
+	evLogin                     // the operator logs in before acting
 )
 
 type event struct {
@@ -189,6 +190,7 @@ type sim struct {
 	lastOOM  map[string]int64
 	bootNS   int64 // kernel boot time for dmesg-style stamps
 	hostname string
+	loggedIn bool // the operator's ssh login is logged once
 }
 
 type cacheEntry struct {

@@ -52,11 +52,18 @@ func Run(sc Scenario, seed uint64, dir string) (*Truth, error) {
 	s.initFPM()
 	s.initDB()
 	s.push(s.t0, evTick, 0, 0)
+	login := s.t1
 	for k, a := range o.Actions {
 		at := s.midnight + int64(a.At)
 		if at >= s.t0 && at < s.t1 {
 			s.push(at, evAction, int32(k), 0)
+			if _, typed := operatorCommands[a.Kind]; typed {
+				login = min(login, at-int64(75*time.Second))
+			}
 		}
+	}
+	if login < s.t1 {
+		s.push(max(login, s.t0), evLogin, 0, 0)
 	}
 	for len(s.h) > 0 {
 		e := s.h.pop()
@@ -128,13 +135,29 @@ func (s *sim) dispatch(e event) {
 		}
 	case evMySQLUp:
 		s.mysqlUp()
+	case evLogin:
+		s.login()
 	case evFPMUp:
 		s.fpmUp(false)
 		s.markUp("php-fpm")
 	}
 }
 
+// operatorCommands is what the operator typed for each action, as sudo
+// logs it to syslog.
+var operatorCommands = map[ActionKind]string{
+	ActionKillPHP:          "/usr/bin/pkill -9 -f php-fpm: pool www",
+	ActionRestartPHP:       "/usr/bin/systemctl restart php8.2-fpm",
+	ActionRestartMySQL:     "/usr/bin/systemctl restart mysql",
+	ActionRaiseMaxChildren: "/usr/bin/systemctl reload php8.2-fpm",
+	ActionMicrocache:       "/usr/sbin/nginx -s reload",
+}
+
 func (s *sim) action(a Action) {
+	if cmd, ok := operatorCommands[a.Kind]; ok {
+		s.login()
+		s.syslogLine("sudo", "admin : TTY=pts/0 ; PWD=/home/admin ; USER=root ; COMMAND="+cmd)
+	}
 	switch a.Kind {
 	case ActionKillPHP:
 		s.noteRestart("php-fpm", "manual", true)
@@ -169,6 +192,15 @@ func (s *sim) action(a Action) {
 			s.nginxPID += 4
 		}
 	}
+}
+
+// login writes the operator's ssh login, once.
+func (s *sim) login() {
+	if s.loggedIn {
+		return
+	}
+	s.loggedIn = true
+	s.syslogLine("sshd["+strconv.Itoa(30000+s.rng.IntN(30000))+"]", "Accepted publickey for admin from 198.51.100.23 port "+strconv.Itoa(40000+s.rng.IntN(20000))+" ssh2: ED25519 SHA256:q3vXhB0b2m0cJxLk4fQ6a9yHqz1y7Tq8dQm3o0mX5mE")
 }
 
 func (s *sim) initClients() {
