@@ -478,6 +478,16 @@ func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
 		return
 	}
 	capRep.Recommendations = m.recommend(st, o, &f, from, to)
+	// Listen backlog against the burst: the deepest queue the incident
+	// built in front of the configured pool with no backlog limit.
+	burst := m.replay(from, to, rpConfig{workers: f.pool, maxConn: f.dbLimit}, math.MaxInt32, m.patience, m.timeout)
+	drain := f.backlog * f.svc / f.pool
+	capRep.Figures = append(capRep.Figures,
+		Figure{Name: "burst: deepest PHP queue", Value: math.Round(burst.maxQueue), Unit: "requests", Source: "derived", Confidence: "medium",
+			Formula: fmt.Sprintf("the incident's requests replayed against pm.max_children = %.0f with an unbounded listen backlog (listen.backlog = %.0f)", f.pool, f.backlog)},
+		Figure{Name: "backlog drain time", Value: cwRound2(drain), Unit: "s", Source: "derived", Confidence: "medium",
+			Formula: fmt.Sprintf("listen.backlog × service time / pm.max_children; a deeper queue only helps while this stays under fastcgi_read_timeout (%.0f s) and clients' patience (%.0f s, median of the 499s)", m.timeout, m.patience)},
+	)
 	rep.Capacity = capRep
 	if c.shift > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("Capacity replay used 1 in %d clients to bound memory; the pool was scaled to the sample.", 1<<c.shift))

@@ -169,6 +169,11 @@ func TestCapacitySurge(t *testing.T) {
 			if c.Headroom < 0.8*s.factor/1.2 {
 				t.Errorf("headroom %.1f, want near the surge factor %.0f", c.Headroom, s.factor)
 			}
+			// The surge queued more than the listen backlog holds: that is
+			// where the 502s came from.
+			if b := cwFigure(t, c, "burst: deepest PHP queue"); b.Value <= float64(s.backlog) {
+				t.Errorf("burst %v, want above the backlog %d", b.Value, s.backlog)
+			}
 			var chosen *Recommendation
 			ids := []string{}
 			for i := range c.Recommendations {
