@@ -85,8 +85,8 @@ func DetectClockShift(failedPerMin map[int64]float64, eventsPerMin map[int]map[i
 // suggestZone: an input read in zone assumed needs its times moved by
 // shiftH hours, so its real offset is the assumed one minus shiftH.
 func suggestZone(assumed string, shiftH int, at int64) string {
-	off := 0
-	if assumed != "" && assumed != "UTC" {
+	off, ok := fixedOffset(assumed)
+	if !ok {
 		loc, err := time.LoadLocation(assumed)
 		if err != nil {
 			return ""
@@ -98,6 +98,47 @@ func suggestZone(assumed string, shiftH int, at int64) string {
 		return "UTC"
 	}
 	return fmt.Sprintf("Etc/GMT%+d", -real)
+}
+
+// fixedOffset reads zones written as offsets: "", "UTC", "Z", "+01:00",
+// "-0500", "UTC+01:00", "UTC-5".
+func fixedOffset(z string) (int, bool) {
+	if z == "" || z == "UTC" || z == "Z" || z == "GMT" {
+		return 0, true
+	}
+	if len(z) > 3 && (z[:3] == "UTC" || z[:3] == "GMT") {
+		z = z[3:]
+	}
+	if len(z) < 2 || (z[0] != '+' && z[0] != '-') {
+		return 0, false
+	}
+	sign := 1
+	if z[0] == '-' {
+		sign = -1
+	}
+	var h, m, n int
+	digits := 0
+	for _, c := range z[1:] {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n*10 + int(c-'0')
+			digits++
+			if digits == 2 && len(z) > 3 {
+				h, n = n, 0
+			}
+		case c == ':':
+		default:
+			return 0, false
+		}
+	}
+	if digits <= 2 && h == 0 {
+		h, n = n, 0
+	}
+	m = n
+	if h > 14 || m > 59 {
+		return 0, false
+	}
+	return sign * (h*3600 + m*60), true
 }
 
 func clockWarnings(st *State) []string {

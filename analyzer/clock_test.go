@@ -77,3 +77,15 @@ func TestClockWarningText(t *testing.T) {
 		t.Errorf("warning = %q, want a -1 h shift and --tz-for nginx-error.log=Etc/GMT-1; all: %q", w, rep.Warnings)
 	}
 }
+
+func TestFixedOffset(t *testing.T) {
+	for in, want := range map[string]int{"": 0, "UTC": 0, "+01:00": 3600, "-0500": -18000, "UTC+01:00": 3600, "UTC-5": -18000, "+0530": 19800} {
+		got, ok := fixedOffset(in)
+		if !ok || got != want {
+			t.Errorf("fixedOffset(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+	if _, ok := fixedOffset("Europe/Prague"); ok {
+		t.Errorf("fixedOffset(Europe/Prague) ok, want a zone name")
+	}
+}

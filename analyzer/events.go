@@ -53,9 +53,17 @@ func (e *evAgg) merge(o *evAgg) {
 	if o.Last > e.Last {
 		e.Last = o.Last
 	}
-	if o.Sample.Line < e.Sample.Line || (o.Sample.Line == e.Sample.Line && o.Sample.Time < e.Sample.Time) {
+	if lineBefore(o.Sample.Line, e.Sample.Line) || (o.Sample.Line == e.Sample.Line && o.Sample.Time < e.Sample.Time) {
 		e.Sample = o.Sample
 	}
+}
+
+// lineBefore orders sample line numbers, an unknown line (≤ 0) last.
+func lineBefore(a, b int64) bool {
+	if a <= 0 {
+		return false
+	}
+	return b <= 0 || a < b
 }
 
 // Services named by restarts and saturation.
@@ -142,7 +150,7 @@ func (a *Aggregator) AddEvent(input int, line int64, e *parsers.Event) {
 		if e.Time > g.Last {
 			g.Last = e.Time
 		}
-		if line < g.Sample.Line {
+		if lineBefore(line, g.Sample.Line) {
 			g.Sample = sampleOf(input, line, e)
 		}
 		return
