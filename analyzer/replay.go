@@ -464,6 +464,15 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	}
 	opts = append(opts, []opt{{name: "waiting room", apply: func(c *rpConfig) { c.roomRate = -1 }, cost: 5}})
 
+	roomFormula := func(cfg rpConfig) string {
+		model := m.throughput(f.svc, cfg.workers, cfg.maxConn) * capTargetUtil
+		if roomViews > 0 && cfg.roomRate < model-0.05 {
+			return fmt.Sprintf("admission = %.0f%% of what each request class was served at while saturated, per page view (%.1f PHP requests a view): %.1f views/s = %.1f PHP requests/s",
+				100*capTargetUtil, f.phpPerView, roomViews, cfg.roomRate)
+		}
+		return fmt.Sprintf("admission = %.0f%% of the most the pool serves (%.0f workers, database contention and max_connections included) = %.0f%% × %.1f req/s",
+			100*capTargetUtil, cfg.workers, 100*capTargetUtil, model/capTargetUtil)
+	}
 	var cands []rpCandidate
 	var walk func(g int, cur rpCandidate)
 	walk = func(g int, cand rpCandidate) {
@@ -490,6 +499,11 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			}
 			cand.cfg = cfg
 			cand.res = m.replay(from, to, cfg, backlog, patience, timeout)
+			if cfg.roomRate > 0 {
+				// Waiting is the room's price: ten minutes cost as much
+				// as the room itself.
+				cand.cost += 5 * cand.res.roomMaxWaitS / 600
+			}
 			cands = append(cands, cand)
 			return
 		}
@@ -556,7 +570,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			s += fmt.Sprintf("; limit_req turns away %.1f%% of PHP requests (with 429), not counted as errors above", 100*r.limited/r.dyn)
 		}
 		if r.roomMaxWaitS > 0 {
-			s += fmt.Sprintf("; waiting room up to %.0f people queued, %s max wait", r.roomMaxQueue, time.Duration(r.roomMaxWaitS*float64(time.Second)).Round(time.Second))
+			s += fmt.Sprintf("; up to %.0f visitors (page views) waiting in the room, %s longest wait (p95 counts PHP requests once admitted)", r.roomMaxQueue/f.phpPerView, time.Duration(r.roomMaxWaitS*float64(time.Second)).Round(time.Second))
 		}
 		return s + "."
 	}
@@ -627,7 +641,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		recs = append(recs, Recommendation{
 			ID: "waiting-room", Title: "Admit visitors through a waiting room at the sustainable rate",
 			Current: "everyone admitted", Recommended: fmt.Sprintf("admit %.0f PHP requests/s", c.cfg.roomRate),
-			Formula: fmt.Sprintf("admission = %.0f%% of the most the pool serves (%.0f workers, database contention and max_connections included) = %.0f%% × %.1f req/s", 100*capTargetUtil, c.cfg.workers, 100*capTargetUtil, m.throughput(f.svc, c.cfg.workers, c.cfg.maxConn)),
+			Formula: roomFormula(c.cfg),
 			Effect:  effect(c.res), Cost: fmt.Sprintf("visitors wait up to %s in the queue", time.Duration(c.res.roomMaxWaitS*float64(time.Second)).Round(time.Second)),
 			ErrorRate: cwRound4(c.res.userErr), P95Ms: math.Round(c.res.p95Ms), Config: cwRoomSnippet(c.cfg.roomRate),
 			Settings: settings(c.cfg),

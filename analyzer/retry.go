@@ -239,13 +239,15 @@ func (st *rtState) analyze(loc *time.Location) retryResult {
 	// least rtMinShare of the traffic, and clients asking noticeably more
 	// often than in quiet minutes.
 	rs.Detected = sret >= rtMinRetries && rs.RetryShare >= rtMinShare && rs.Amplification >= rtMinAmp
+	// Retries counts the storm's own retries, as the evidence does.
+	rs.Retries = int64(sret)
 	start := time.Unix(bestS*60, 0).UTC()
 	end := time.Unix((bestE+1)*60, 0).UTC()
 	rs.Start, rs.End = &start, &end
 	dur := end.Sub(start)
 	rs.Evidence = append(rs.Evidence,
-		fmt.Sprintf("From %s to %s, %.0f requests (%.1f%% of all requests) repeated a page the same client had just been refused (499 or 5xx) within %d s.",
-			start.In(loc).Format("15:04"), end.In(loc).Format("15:04"), sret, 100*rs.RetryShare, rtWindow),
+		fmt.Sprintf("From %s to %s, %.0f requests (%.1f%% of all requests) repeated a page the same client had just been refused (499 or 5xx) within %d s; %.0f such retries over the whole log.",
+			start.In(loc).Format("15:04"), end.In(loc).Format("15:04"), sret, 100*rs.RetryShare, rtWindow, float64(retries)*scale),
 		fmt.Sprintf("Each client sent %.1f dynamic requests a minute during those %s, against %.1f in quiet minutes (amplification %.1f×).",
 			cwMean(rpc), dur, baseRPC, rs.Amplification))
 	if st.shift > 0 {
