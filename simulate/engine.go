@@ -107,6 +107,7 @@ const (
 	res1040
 	res2002
 	res2006
+	res1205
 )
 
 type request struct {

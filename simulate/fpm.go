@@ -223,6 +223,9 @@ func (s *sim) workerDone(wi int, job uint32) {
 		case res2002:
 			status, bytes = 500, 1830
 			s.logPHPMessage(r, "Database connection failed: SQLSTATE[HY000] [2002] No such file or directory")
+		case res1205:
+			status, bytes = 500, 1830
+			s.logPHPMessage(r, "Query failed: SQLSTATE[HY000]: General error: 1205 Lock wait timeout exceeded; try restarting transaction")
 		case res2006:
 			status, bytes = 500, 1830
 			s.logPHPMessage(r, "Query failed: SQLSTATE[HY000]: General error: 2006 MySQL server has gone away")

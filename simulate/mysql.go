@@ -90,6 +90,18 @@ func (s *sim) dbWork(r *request) int64 {
 	if s.rng.Float64() < 0.01 {
 		main *= 15
 	}
+	if p := lockWaitProb(r.ep, s.db.conns); p > 0 && s.rng.Float64() < p {
+		// A row lock (a page's view counter, a cart row, the slot
+		// counter) is held by a stalled transaction: the statement waits
+		// innodb_lock_wait_timeout and fails with 1205; nothing commits.
+		wait := 50000 + s.rng.Float64()*40
+		r.result = res1205
+		r.lockQ = ms(wait)
+		r.mainQ = ms(wait + c.qMs)
+		r.qEnd = s.now + ms(cpu*0.3) + r.mainQ
+		r.db = true
+		return ms(cpu*0.6) + r.mainQ
+	}
 	if r.ep == epRegisterPost {
 		s.db.regRunning++
 		lock := 0.05 * float64(s.db.regRunning) * s.lognorm(1000, 0.3)
@@ -496,4 +508,18 @@ func (s *sim) mysqlRespawn() {
 	s.syslogLine("systemd[1]", unit+": Scheduled restart job, restart counter is at 1.")
 	s.syslogLine("systemd[1]", s.mysqlUnitVerb("Stopped", "."))
 	s.startMySQL(true)
+}
+
+// lockWaitProb is the chance a statement of endpoint ep waits for a row lock
+// until innodb_lock_wait_timeout, with n connections busy: hot rows
+// collide more the more transactions run at once.
+func lockWaitProb(ep endpoint, n int) float64 {
+	x := float64(n) / 8
+	switch ep {
+	case epArticle, epProduct:
+		return min(0.00005*x*x, 0.005)
+	case epCart, epRegisterPost:
+		return min(0.0004*x*x, 0.03)
+	}
+	return 0
 }

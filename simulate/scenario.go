@@ -158,11 +158,12 @@ func knots(kv ...float64) []Knot {
 	return ks
 }
 
-// viralShape: the post at 0, peak within minutes, the crowd thins to half
-// from minute 19 (10:21, when the operator acts: without the restart the
-// saturated site stays saturated at that demand, with it the site holds),
-// a reshare brings it back at minute 24–26, and it fades by minute 48.
-var viralShape = knots(0, 0, 3, 1, 14, 0.95, 19, 0.9, 19.5, 0.5, 24, 0.52, 26, 1.05, 34, 0.9, 42, 0.35, 46, 0.1, 50, 0.04, 120, 0.04, 480, 0.06, 900, 0.02, 1440, 0.01)
+// viralShape: the post at 0, peak within minutes, the crowd thins to under
+// half from minute 19 (10:21, when the operator acts: with the restart the
+// site recovers at once and holds; without it the retry storm keeps it
+// saturated a few minutes more), a reshare brings the crowd back at minute
+// 24–26, and it fades by minute 48.
+var viralShape = knots(0, 0, 3, 1, 14, 0.95, 19, 0.9, 19.5, 0.44, 24, 0.46, 26, 1.05, 34, 0.9, 42, 0.35, 46, 0.1, 50, 0.04, 120, 0.04, 480, 0.06, 900, 0.02, 1440, 0.01)
 
 func scenarioTable() []Scenario {
 	viral := Scenario{
