@@ -57,12 +57,19 @@ func relapse(st *State, up int64) (rel, cleared int64, what string) {
 		h := st.Sum(t, t+30)
 		return h.Req >= 5 && float64(h.Failed())/float64(h.Req) >= thr
 	}
+	// The saturation of a resource (PHP workers or database connections)
+	// starting again after the service was back is the relapse; failing
+	// that, errors coming back.
 	var satAfter int64
+	satWhat := ""
 	for _, s := range st.Saturations {
-		if s.Resource == "php-fpm" || s.Resource == "mysql" {
-			if t := s.Start.Unix(); t > up+10 && (satAfter == 0 || t < satAfter) {
-				satAfter = t
-			}
+		if s.Resource == "nginx" {
+			continue
+		}
+		if t := s.Start.Unix(); t > up+10 && t < limit && (satAfter == 0 || t < satAfter) {
+			satAfter = t
+			satWhat = map[string]string{"php-fpm": "PHP workers saturated", "mysql": "the database ran out of connections",
+				"memory": "memory ran out", "apache": "Apache workers saturated"}[s.Resource]
 		}
 	}
 	for t := up; t < limit; t += 10 {
@@ -77,13 +84,8 @@ func relapse(st *State, up int64) (rel, cleared int64, what string) {
 			break
 		}
 	}
-	if cleared != 0 && satAfter != 0 && satAfter > cleared && (rel == 0 || satAfter <= rel+60) {
-		rel, what = satAfter, "PHP workers saturated"
-		for _, s := range st.Saturations {
-			if s.Start.Unix() == satAfter && s.Resource == "mysql" {
-				what = "the database ran out of connections"
-			}
-		}
+	if cleared != 0 && satAfter != 0 {
+		rel, what = satAfter, satWhat
 	}
 	// Only a relapse while the incident went on: after the end of all
 	// incidents it is a new incident, not a relapse.

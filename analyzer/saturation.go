@@ -128,6 +128,14 @@ func DetectSaturation(in SatInput, cfg SaturationConfig) []Saturation {
 			add("mysql", satSignal{sec: e.Sec, logged: true, evidence: ev, limit: in.MySQLMax})
 		}
 	}
+	// Seconds near a MySQL connection limit: PHP requests then wait for
+	// the database, not for a worker, so the queueing knee says nothing.
+	dbBusy := map[int64]bool{}
+	for _, m := range sig["mysql"] {
+		for t := m.sec - 30; t <= m.sec+30; t++ {
+			dbBusy[t] = true
+		}
+	}
 	// Inferred php-fpm signals from the access log.
 	step := max(in.Step, 1)
 	w := max(cfg.WindowS/step, 1)
@@ -180,7 +188,9 @@ func DetectSaturation(in SatInput, cfg SaturationConfig) []Saturation {
 						ev = fmt.Sprintf("access log: PHP requests took %.1f s at %s against %.2f s normally: they queued for a free worker", h, clock(t), in.BaseHoldS)
 						firstKnee = false
 					}
-					add("php-fpm", satSignal{sec: t - (kw-1)*step, evidence: ev})
+					if !dbBusy[t] {
+						add("php-fpm", satSignal{sec: t, evidence: ev})
+					}
 				}
 			}
 		}

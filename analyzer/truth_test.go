@@ -22,7 +22,7 @@ import (
 //	go test ./analyzer -run TestTruth -short    # skipped
 
 type truthErrors struct {
-	startS, endS float64 // absolute errors, NaN when not applicable
+	startS, endS float64 // signed errors (found − truth), NaN when not applicable
 	trigger      string
 	satS         map[string]float64
 	restartS     []float64
@@ -35,7 +35,7 @@ func (e truthErrors) String() string {
 		if math.IsNaN(x) {
 			return "-"
 		}
-		return fmt.Sprintf("%.0fs", x)
+		return fmt.Sprintf("%+.0fs", x)
 	}
 	var sat []string
 	for _, r := range []string{"php-fpm", "mysql", "nginx", "memory"} {
@@ -82,8 +82,8 @@ func checkTruth(t *testing.T, rep *Report, tr *simulate.Truth) truthErrors {
 			break
 		}
 	}
-	e.startS = math.Abs(inc.Start.Sub(tr.Incident.Start).Seconds())
-	if e.startS > 60 {
+	e.startS = inc.Start.Sub(tr.Incident.Start).Seconds()
+	if math.Abs(e.startS) > 60 {
 		t.Errorf("incident start %s, truth %s (off %.0f s > 60)", inc.Start.Format(time.TimeOnly), tr.Incident.Start.Format(time.TimeOnly), e.startS)
 	}
 	switch {
@@ -92,8 +92,8 @@ func checkTruth(t *testing.T, rep *Report, tr *simulate.Truth) truthErrors {
 	case tr.Incident.End != nil && inc.End == nil:
 		t.Errorf("incident ongoing, truth ends %s", tr.Incident.End.Format(time.TimeOnly))
 	case tr.Incident.End != nil:
-		e.endS = math.Abs(inc.End.Sub(*tr.Incident.End).Seconds())
-		if e.endS > 120 {
+		e.endS = inc.End.Sub(*tr.Incident.End).Seconds()
+		if math.Abs(e.endS) > 120 {
 			t.Errorf("incident end %s, truth %s (off %.0f s > 120)", inc.End.Format(time.TimeOnly), tr.Incident.End.Format(time.TimeOnly), e.endS)
 		}
 	}
@@ -128,9 +128,9 @@ func checkTruth(t *testing.T, rep *Report, tr *simulate.Truth) truthErrors {
 			t.Errorf("saturation of %s from %s not found (got %v)", res, want.Format(time.TimeOnly), got)
 			continue
 		}
-		d := math.Abs(g.Sub(want).Seconds())
+		d := g.Sub(want).Seconds()
 		e.satS[res] = d
-		if d > 60 {
+		if math.Abs(d) > 60 {
 			t.Errorf("saturation of %s starts %s, truth %s (off %.0f s > 60)", res, g.Format(time.TimeOnly), want.Format(time.TimeOnly), d)
 		}
 	}
@@ -151,9 +151,9 @@ func checkTruth(t *testing.T, rep *Report, tr *simulate.Truth) truthErrors {
 			e.restartS = append(e.restartS, math.NaN())
 			continue
 		}
-		d := math.Abs(best.At.Sub(w.At).Seconds())
+		d := best.At.Sub(w.At).Seconds()
 		e.restartS = append(e.restartS, d)
-		if d > 10 || best.Kind != w.Kind {
+		if math.Abs(d) > 10 || best.Kind != w.Kind {
 			t.Errorf("restart %s %s at %s: closest found %s at %s (off %.0f s)", w.Service, w.Kind, w.At.Format(time.TimeOnly), best.Kind, best.At.Format(time.TimeOnly), d)
 		}
 		if w.RelapseAt != nil {
@@ -163,9 +163,9 @@ func checkTruth(t *testing.T, rep *Report, tr *simulate.Truth) truthErrors {
 				continue
 			}
 			rel := best.At.Add(time.Duration(*best.RelapseAfterS * float64(time.Second)))
-			d := math.Abs(rel.Sub(*w.RelapseAt).Seconds())
+			d := rel.Sub(*w.RelapseAt).Seconds()
 			e.relapseS = append(e.relapseS, d)
-			if d > 60 {
+			if math.Abs(d) > 60 {
 				t.Errorf("restart %s relapse %s, truth %s (off %.0f s > 60)", w.Service, rel.Format(time.TimeOnly), w.RelapseAt.Format(time.TimeOnly), d)
 			}
 		}
