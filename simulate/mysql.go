@@ -220,6 +220,9 @@ func (s *sim) slowEntry(r *request, end int64) {
 	b = appFrac(b, r.mainQ, 6)
 	b = append(b, "  Lock_time: "...)
 	b = appFrac(b, r.lockQ+int64(s.rng.IntN(300))*1000, 6)
+	if s.o.MySQLVersion == "mariadb" {
+		b = append(b, ' ') // MariaDB pads every field with two spaces
+	}
 	b = append(b, " Rows_sent: "...)
 	rows, exam := int64(12+s.rng.IntN(40)), int64(2000+s.rng.IntN(90000))
 	if r.post {

@@ -79,6 +79,33 @@ var shapes = []struct {
 		minHits: 3,
 	},
 	{
+		name:    "mariadb slow log time header as in percona-toolkit slow-pt-243",
+		corpus:  "percona-toolkit/slowlogs/slow-pt-243.txt",
+		pick:    regexp.MustCompile(`^# Time: `),
+		ours:    "mariadb/" + FileMySQLSlow,
+		keep:    func(l string) bool { return strings.HasPrefix(l, "# Time: ") },
+		shape:   regexp.MustCompile(`^# Time: \d{6} [ 12]\d:\d\d:\d\d$`),
+		minHits: 1,
+	},
+	{
+		name:    "mariadb slow log timing line as in percona-toolkit slow-pt-243",
+		corpus:  "percona-toolkit/slowlogs/slow-pt-243.txt",
+		pick:    regexp.MustCompile(`^# Query_time: `),
+		ours:    "mariadb/" + FileMySQLSlow,
+		keep:    func(l string) bool { return strings.HasPrefix(l, "# Query_time: ") },
+		shape:   regexp.MustCompile(`^# Query_time: \d+\.\d{6}  Lock_time: \d+\.\d{6}  Rows_sent: \d+  Rows_examined: \d+`),
+		minHits: 1,
+	},
+	{
+		name:    "mariadb ready line and version line as in percona-toolkit errlog005",
+		corpus:  "percona-toolkit/errlogs/errlog005.txt",
+		pick:    regexp.MustCompile(`ready for connections|^Version: `),
+		ours:    "mariadb/" + FileMySQLError,
+		keep:    func(l string) bool { return strings.Contains(l, "ready for connections") || strings.HasPrefix(l, "Version: ") },
+		shape:   regexp.MustCompile(`^(\d{4}-\d\d-\d\d [ 12]\d:\d\d:\d\d 0 |\d{6} [ 12]\d:\d\d:\d\d )\[Note\] /usr/sbin/(mysqld|mariadbd): ready for connections\.$|^Version: '[^']+'  socket: '[^']+'  port: 3306  .+$`),
+		minHits: 2,
+	},
+	{
 		name:    "nginx limit_req line as in fail2ban nginx-limit-req",
 		corpus:  "fail2ban/nginx-limit-req",
 		pick:    regexp.MustCompile(`limiting requests`),
@@ -106,6 +133,13 @@ func TestShapesMatchCorpus(t *testing.T) {
 		sc.LimitReqRPS, sc.LimitReqBurst = 0.2, 2
 		sc.Actions = append(sc.Actions, Action{At: hm(10, 10), Kind: ActionRestartMySQL})
 	})
+	// The same for MariaDB, with a restart for the error-log banner.
+	maria, _ := runShort(t, "viral", 25*time.Minute, func(sc *Scenario) {
+		sc.MySQLVersion = "mariadb"
+	})
+	if err := os.Symlink(maria, filepath.Join(dir, "mariadb")); err != nil {
+		t.Fatal(err)
+	}
 	for _, sh := range shapes {
 		t.Run(sh.name, func(t *testing.T) {
 			real, err := os.ReadFile(filepath.Join(corpus, sh.corpus))
