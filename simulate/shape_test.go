@@ -97,11 +97,13 @@ var shapes = []struct {
 		minHits: 1,
 	},
 	{
-		name:    "mariadb ready line and version line as in percona-toolkit errlog005",
-		corpus:  "percona-toolkit/errlogs/errlog005.txt",
-		pick:    regexp.MustCompile(`ready for connections|^Version: `),
-		ours:    "mariadb/" + FileMySQLError,
-		keep:    func(l string) bool { return strings.Contains(l, "ready for connections") || strings.HasPrefix(l, "Version: ") },
+		name:   "mariadb ready line and version line as in percona-toolkit errlog005",
+		corpus: "percona-toolkit/errlogs/errlog005.txt",
+		pick:   regexp.MustCompile(`ready for connections|^Version: `),
+		ours:   "mariadb/" + FileMySQLError,
+		keep: func(l string) bool {
+			return strings.Contains(l, "ready for connections") || strings.HasPrefix(l, "Version: ")
+		},
 		shape:   regexp.MustCompile(`^(\d{4}-\d\d-\d\d [ 12]\d:\d\d:\d\d 0 |\d{6} [ 12]\d:\d\d:\d\d )\[Note\] /usr/sbin/(mysqld|mariadbd): ready for connections\.$|^Version: '[^']+'  socket: '[^']+'  port: 3306  .+$`),
 		minHits: 2,
 	},
