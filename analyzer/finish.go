@@ -336,7 +336,7 @@ func buildSeries(st *State) Series {
 	n := int((span + b - 1) / b)
 	mk := func() []float64 { return make([]float64, n) }
 	s.S2xx, s.S3xx, s.S4xx, s.S5xx, s.Writes = mk(), mk(), mk(), mk(), mk()
-	s.InFlight, s.Clients = mk(), mk()
+	s.InFlight, s.Clients, s.PHPBusy = mk(), mk(), mk()
 	s.FPMEvents, s.MySQLEvents, s.NginxErrors, s.KernelEvents = mk(), mk(), mk(), mk()
 	if st.HasLatency {
 		s.P50Ms, s.P95Ms, s.P99Ms = mk(), mk(), mk()
@@ -351,11 +351,13 @@ func buildSeries(st *State) Series {
 		s.S4xx[i] = float64(p.S4xx) / d
 		s.S5xx[i] = float64(p.S5xx+p.Req-p.S2xx-p.S3xx-p.S4xx-p.S5xx) / d
 		s.Writes[i] = float64(p.Writes) / d
-		var inf float64
+		var inf, busy float64
 		for j := st.idx(from); j <= st.idx(to-1); j++ {
 			inf += st.Points[j].InFlight
+			busy += st.Points[j].Busy
 		}
 		s.InFlight[i] = inf / float64(st.idx(to-1)-st.idx(from)+1)
+		s.PHPBusy[i] = busy / float64(st.idx(to-1)-st.idx(from)+1)
 		if st.HasLatency {
 			s.P50Ms[i] = st.Quantile(from, to, 0.5)
 			s.P95Ms[i] = st.Quantile(from, to, 0.95)
@@ -466,6 +468,17 @@ func dataNotes(a *Aggregator, st *State) []string {
 	}
 	if a.noTime > 0 {
 		n = append(n, fmt.Sprintf("%d events carried no absolute time (for example raw dmesg uptime stamps) and are not on the timeline.", a.noTime))
+	}
+	seen := map[string]bool{}
+	for _, sat := range st.Saturations {
+		if sat.Inferred && !seen[sat.Resource] {
+			seen[sat.Resource] = true
+			n = append(n, fmt.Sprintf("The saturation of %s from %s was inferred from the access log (502/504 share, queueing, busy workers at the pool size): no log line states it. PHP-FPM pools with pm = static never log max_children, and without the FPM log nothing does.",
+				sat.Resource, sat.Start.Format("15:04:05 UTC")))
+		}
+	}
+	if st.PoolSize == 0 {
+		n = append(n, "The PHP-FPM pool size (pm.max_children) is unknown: no FPM line states it and --fpm-max-children was not given, so the in-flight plateau cannot be compared with it.")
 	}
 	if st.Step > 1 {
 		n = append(n, fmt.Sprintf("The window is longer than 3 days: the analysis uses %d-second steps.", st.Step))

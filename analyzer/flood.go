@@ -227,6 +227,9 @@ func floodOf(st *State, sp Span) (Flood, FloodFacts) {
 	f.TopPrefixes = shares(cur.Prefixes, cur.Requests, base.Prefixes, base.Requests, 10)
 	f.UserAgentClasses = shares(cur.UA, cur.Requests, base.UA, base.Requests, int(nUAClasses))
 
+	f.ClientRatePerMin = st.clientRates(sp.Start, end, nil)
+	f.BaselineClientRatePerMin = st.clientRates(bf, bt, func(m int64) bool { return st.Baseline.Manual || !inSpan(m) })
+
 	frac := func(m map[string]int64, total int64, keys ...string) float64 {
 		if total == 0 {
 			return 0
@@ -414,4 +417,27 @@ func phasesOf(st *State, sp Span, sats []Saturation) []Phase {
 		}
 	}
 	return out
+}
+
+// clientRates is the distribution of requests per client and minute over
+// the minutes overlapping [from, to) that keep accepts. The counters keep a
+// uniform hash sample of the clients beyond their cap, so the quantiles
+// stay unbiased.
+func (st *State) clientRates(from, to int64, keep func(m int64) bool) RateDistribution {
+	var xs []float64
+	for m := floorDiv(from, compWidth); m <= floorDiv(to-1, compWidth); m++ {
+		w := st.comp[m]
+		if w == nil || (keep != nil && !keep(m)) {
+			continue
+		}
+		for _, c := range w.IP.m {
+			xs = append(xs, float64(c.n))
+		}
+	}
+	if len(xs) == 0 {
+		return RateDistribution{}
+	}
+	sort.Float64s(xs)
+	q := func(p float64) float64 { return xs[min(len(xs)-1, int(p*float64(len(xs))))] }
+	return RateDistribution{P50: q(0.5), P90: q(0.9), P99: q(0.99), Max: xs[len(xs)-1]}
 }

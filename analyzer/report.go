@@ -128,6 +128,20 @@ type Flood struct {
 	TopClients       []Share `json:"top_clients"`
 	TopPrefixes      []Share `json:"top_prefixes"`
 	UserAgentClasses []Share `json:"user_agent_classes"`
+	// ClientRatePerMin is the distribution of requests per client and
+	// minute during the incident (from a uniform sample of the clients
+	// when a minute had more than 2,048).
+	ClientRatePerMin RateDistribution `json:"client_rate_per_min"`
+	// BaselineClientRatePerMin is the same before the incident.
+	BaselineClientRatePerMin RateDistribution `json:"baseline_client_rate_per_min"`
+}
+
+// RateDistribution summarises per-client request rates.
+type RateDistribution struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
 }
 
 // Share is one row of a top table: this key's share of the incident's
@@ -193,13 +207,17 @@ type RetryStorm struct {
 // AmbiguousWrites are writes whose outcome is unknown: the server may have
 // committed them though the client saw an error.
 type AmbiguousWrites struct {
-	Count         int64           `json:"count"`
-	Clients       int64           `json:"clients"`
-	Retried       int64           `json:"retried"`
-	RetriedOK     int64           `json:"retried_ok"`
-	CleanFailures int64           `json:"clean_failures"` // never reached PHP: failed for sure
-	ByEndpoint    []EndpointCount `json:"by_endpoint"`
-	Writes        []Write         `json:"writes,omitempty"` // the individual writes, for CSV export
+	Count         int64 `json:"count"`
+	Clients       int64 `json:"clients"`
+	Retried       int64 `json:"retried"`
+	RetriedOK     int64 `json:"retried_ok"`
+	CleanFailures int64 `json:"clean_failures"` // never reached PHP: failed for sure
+	// LeftQueue counts writes whose client gave up (499) sooner than any
+	// request arriving with it was answered: still queued for PHP, so most
+	// likely never run. Not counted as ambiguous.
+	LeftQueue  int64           `json:"left_queue"`
+	ByEndpoint []EndpointCount `json:"by_endpoint"`
+	Writes     []Write         `json:"writes,omitempty"` // the individual writes, for CSV export
 }
 
 // EndpointCount counts ambiguous writes for one method and path.
@@ -310,6 +328,9 @@ type Series struct {
 	P95Ms    []float64 `json:"p95_ms"`
 	P99Ms    []float64 `json:"p99_ms"`
 	InFlight []float64 `json:"in_flight"`
+	// PHPBusy is the mean number of PHP requests held upstream (workers
+	// busy plus requests queued for one), to draw against PoolSize.
+	PHPBusy  []float64 `json:"php_busy"`
 	Clients  []float64 `json:"clients"`
 	PoolSize float64   `json:"pool_size"` // 0 when unknown
 	// Events per bucket by source, for the workers-and-database chart.
