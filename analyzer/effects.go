@@ -19,6 +19,10 @@ func effects(st *State) {
 	for i := range st.Restarts {
 		r := &st.Restarts[i]
 		at := r.At.Unix()
+		if len(st.Points) == 0 || st.Sum(st.Start, st.End+1).Req == 0 {
+			r.Verdict = fmt.Sprintf("The %s %s at %s: no access log was given, so its effect on visitors is unknown.", svcLabel(r.Service), kindWord(r.Kind), st.hhmm(at))
+			continue
+		}
 		up := at + int64(math.Ceil(r.DownS))
 		w := int64(effectWindowS)
 		from := max(at-w, st.Start)

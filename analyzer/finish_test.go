@@ -293,3 +293,45 @@ func TestWorkersConcurrent(t *testing.T) {
 		t.Errorf("concurrent workers differ from one worker:\n%s", cmp.Diff(string(want), string(got)))
 	}
 }
+
+func TestFinishEdgeCases(t *testing.T) {
+	t.Run("nothing at all", func(t *testing.T) {
+		rep := Finish(NewAggregator(nil), nil, nil)
+		if rep.SchemaVersion != 1 || len(rep.Incidents) != 0 || rep.Inputs == nil || rep.Timeline == nil {
+			t.Errorf("empty report = %+v", rep)
+		}
+	})
+	t.Run("error logs only", func(t *testing.T) {
+		a := NewAggregator(nil)
+		for i, e := range []parsers.Event{
+			{Time: t0 * 1e9, Kind: parsers.KindMySQLError, Type: parsers.MySQLReady, Num: [4]int64{3306}, Lines: 1},
+			{Time: (t0 + 100) * 1e9, Kind: parsers.KindMySQLError, Type: parsers.MySQLShutdownRequest, Lines: 1},
+			{Time: (t0 + 104) * 1e9, Kind: parsers.KindMySQLError, Type: parsers.MySQLReady, Num: [4]int64{3306}, Lines: 1},
+		} {
+			a.AddEvent(3, int64(i+1), &e)
+		}
+		rep := Finish(a, synthInputs, nil)
+		if len(rep.Restarts) != 1 || !bytes.Contains([]byte(rep.Restarts[0].Verdict), []byte("no access log")) {
+			t.Errorf("restarts = %+v, want one whose verdict says the access log is missing", rep.Restarts)
+		}
+		if rep.Inputs[3].Parsed != 3 || len(rep.Timeline) == 0 {
+			t.Errorf("mysql parsed %d, timeline %d entries", rep.Inputs[3].Parsed, len(rep.Timeline))
+		}
+	})
+	t.Run("records outside --since/--until", func(t *testing.T) {
+		o := &Options{Since: unixUTC(t0 + 1000), Until: unixUTC(t0 + 2000)}
+		a := NewAggregator(o)
+		for s := int64(0); s < 3000; s += 10 {
+			r := synthAccess{t: (t0 + s) * 1e9, remote: "192.0.2.1", method: "GET", path: "/", status: 200, rtUS: 1000, upUS: 900}
+			rec := r.record()
+			a.AddAccess(0, s+1, &rec)
+		}
+		rep := Finish(a, synthInputs, o)
+		if rep.Traffic.Requests != 101 || rep.Inputs[0].Parsed != 300 {
+			t.Errorf("requests %d parsed %d, want 101 inside the window of 300 parsed", rep.Traffic.Requests, rep.Inputs[0].Parsed)
+		}
+		if !rep.Window.Start.Equal(o.Since) || !rep.Window.End.Equal(o.Until) {
+			t.Errorf("window %v, want the --since/--until range", rep.Window)
+		}
+	})
+}
