@@ -164,6 +164,7 @@ type sim struct {
 
 	t0, t1   int64 // window, Unix ns
 	midnight int64 // local midnight of Day, Unix ns
+	day      time.Time
 	now      int64
 	seq      uint64
 	h        evHeap
@@ -266,8 +267,17 @@ func (s *sim) poisson(lambda float64) int {
 
 func ms(f float64) int64 { return int64(f * 1e6) }
 
-// clock returns the local time of day of ns as a duration since Day's midnight.
+// clock returns the local time of day of ns as a duration since Day's
+// midnight (off by the DST shift on a changeover day; only the daily shape
+// uses it).
 func (s *sim) clock(ns int64) time.Duration { return time.Duration(ns - s.midnight) }
+
+// wall returns the instant of the local wall-clock time d after midnight of
+// Day, so that 10:21 is 10:21 even on a DST changeover day.
+func (s *sim) wall(d time.Duration) int64 {
+	y, m, dd := s.day.Date()
+	return time.Date(y, m, dd, 0, 0, 0, int(d), s.loc).UnixNano()
+}
 
 // daily is the baseline's daily shape: mean 1, low at 05:00, high at 17:00.
 func daily(clock time.Duration) float64 {
@@ -275,8 +285,8 @@ func daily(clock time.Duration) float64 {
 	return 1 + 0.6*math.Cos(2*math.Pi*(h-17)/24)
 }
 
-func (sg *Surge) rate(clock time.Duration, factor float64) float64 {
-	d := clock - sg.At
+// rate is the surge's page views per second d after it began.
+func (sg *Surge) rate(d time.Duration, factor float64) float64 {
 	if d < 0 || len(sg.Shape) == 0 {
 		return 0
 	}

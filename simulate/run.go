@@ -31,12 +31,13 @@ func Run(sc Scenario, seed uint64, dir string) (*Truth, error) {
 		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		loc:      loc,
 		midnight: day.UnixNano(),
+		day:      day,
 		cache:    map[string]*cacheEntry{},
 		lastOOM:  map[string]int64{},
 		hostname: "web1",
 	}
 	s.sc.Options = o
-	s.t0 = s.midnight + int64(o.Start)
+	s.t0 = s.wall(o.Start)
 	s.t1 = s.t0 + int64(o.Duration)
 	s.now = s.t0
 	s.bootNS = s.t0 - int64(41*24*time.Hour) - s.rng.Int64N(int64(20*24*time.Hour))
@@ -54,7 +55,7 @@ func Run(sc Scenario, seed uint64, dir string) (*Truth, error) {
 	s.push(s.t0, evTick, 0, 0)
 	login := s.t1
 	for k, a := range o.Actions {
-		at := s.midnight + int64(a.At)
+		at := s.wall(a.At)
 		if at >= s.t0 && at < s.t1 {
 			s.push(at, evAction, int32(k), 0)
 			if _, typed := operatorCommands[a.Kind]; typed {
@@ -242,10 +243,10 @@ func (s *sim) finishTruth() *Truth {
 	// baseline: before the first surge or action, else median per minute
 	first := s.t1
 	for _, sg := range s.sc.Surges {
-		first = min(first, s.midnight+int64(sg.At))
+		first = min(first, s.wall(sg.At))
 	}
 	for _, a := range o.Actions {
-		first = min(first, s.midnight+int64(a.At))
+		first = min(first, s.wall(a.At))
 	}
 	lead := int((first - s.t0) / 1e9)
 	var perMin []float64

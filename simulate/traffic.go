@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"strconv"
+	"time"
 )
 
 // visit is one page view about to start.
@@ -26,7 +27,7 @@ func (s *sim) arrivals(sec int64) {
 	}
 	for k := range s.sc.Surges {
 		sg := &s.sc.Surges[k]
-		m := s.poisson(sg.rate(clock, s.o.SurgeFactor))
+		m := s.poisson(sg.rate(time.Duration(sec-s.wall(sg.At)), s.o.SurgeFactor))
 		for i := 0; i < m; i++ {
 			vs = append(vs, s.surgeVisit(sg.Kind))
 		}
