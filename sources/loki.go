@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"sort"
 	"strconv"
@@ -329,10 +330,8 @@ func (p *puller) spoolPage(s *shard, streams loghttp.Streams, boundary int64, se
 	merged := map[string]bool{}
 	for _, st := range streams {
 		full := st.Labels.String()
-		lbls := st.Labels.Map()
-		if _, ok := lbls[streamShardLabel]; ok {
-			delete(lbls, streamShardLabel)
-		}
+		lbls := maps.Clone(st.Labels.Map()) // Map is the LabelSet itself
+		delete(lbls, streamShardLabel)
 		key := labelsString(lbls)
 		if _, ok := byKey[key]; ok {
 			merged[key] = true

@@ -3,6 +3,7 @@ package sources
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -449,6 +450,77 @@ func TestLokiFaults(t *testing.T) {
 			}
 		}
 	})
+}
+
+// memLoki serves query_range over in-memory streams with Loki's paging
+// semantics: [start, end), oldest first, at most limit entries in all.
+func memLoki(t *testing.T, streams []PushStream) *httptest.Server {
+	type flat struct {
+		s int
+		e PushEntry
+	}
+	var all []flat
+	for i, s := range streams {
+		for _, e := range s.Entries {
+			all = append(all, flat{i, e})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].e.Time < all[j].e.Time })
+	srv, _ := fakeLoki(t, func(_ int32, w http.ResponseWriter, r *http.Request) {
+		var from, to int64
+		var limit int
+		fmt.Sscan(r.FormValue("start"), &from)
+		fmt.Sscan(r.FormValue("end"), &to)
+		fmt.Sscan(r.FormValue("limit"), &limit)
+		values := make([][][2]string, len(streams))
+		n := 0
+		for _, f := range all {
+			if f.e.Time >= from && f.e.Time < to && n < limit {
+				values[f.s] = append(values[f.s], [2]string{fmt.Sprint(f.e.Time), f.e.Line})
+				n++
+			}
+		}
+		result := []map[string]any{}
+		for i := len(streams) - 1; i >= 0; i-- { // streams in no particular order
+			if len(values[i]) > 0 {
+				result = append(result, map[string]any{"stream": streams[i].Labels, "values": values[i]})
+			}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{"resultType": "streams", "result": result}})
+	})
+	return srv
+}
+
+func TestLokiPagingOverStreamShards(t *testing.T) {
+	t.Parallel()
+	// One stream split by Loki into two shards, lines alternating between
+	// them, several sharing one nanosecond at page boundaries.
+	s0 := PushStream{Labels: map[string]string{"job": "nginx", "__stream_shard__": "0"}}
+	s1 := PushStream{Labels: map[string]string{"job": "nginx", "__stream_shard__": "1"}}
+	var want []PushEntry
+	base := lokiBase.UnixNano()
+	for i := range 200 {
+		e := PushEntry{base + int64(i/4)*int64(time.Second), fmt.Sprintf("line %03d", i)}
+		want = append(want, e)
+		if i%2 == 0 {
+			s0.Entries = append(s0.Entries, e)
+		} else {
+			s1.Entries = append(s1.Entries, e)
+		}
+	}
+	srv := memLoki(t, []PushStream{s0, s1})
+	for _, limit := range []int{3, 4, 5, 7, 5000} {
+		opts := fakeOpts(srv.URL)
+		opts.Limit, opts.Parallel = limit, 2
+		ins, err := LokiInputs(context.Background(), opts, []LokiQuery{{"", `{job="nginx"}`}}, lokiBase, lokiBase.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ins) != 1 || ins[0].Name != `{job="nginx"}` {
+			t.Fatalf("limit %d: inputs %+v", limit, ins)
+		}
+		checkSameEntries(t, fmt.Sprintf("limit %d", limit), want, readLoki(t, &ins[0]))
+	}
 }
 
 // BenchmarkLokiPull measures the pull rate from the real Loki: 50,000
