@@ -330,7 +330,7 @@ func (s *sim) finishTruth() *Truth {
 			if res == "php-fpm" && st[a].fpmMax > 0 {
 				sat.Limit = int64(st[a].fpmMax) // the limit then, before any raise
 			}
-			if b+1 < n {
+			if n-1-b >= gap { // else the window ends before the merge gap: still on
 				e := at(b + 1)
 				sat.End = &e
 			}

@@ -54,7 +54,7 @@ type Truth struct {
 	//            rest exceeded RAM); limit = RAM in MiB.
 	// Saturated seconds closer than 30 s (memory: 300 s) are merged into
 	// one interval; End is the last saturated second + 1 s, null when the
-	// last saturated second is the window's last.
+	// window ends less than that merge gap after it (still saturated).
 	Saturation []TruthSaturation `json:"saturation"`
 
 	// Restarts lists every service restart, kill and crash, sorted by At.
