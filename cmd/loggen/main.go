@@ -80,6 +80,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		limitRate = fs.Float64("limit-req", 0, "per-IP limit_req rate (r/s)")
 		burst     = fs.Int("limit-burst", 0, "limit_req burst")
 		room      = fs.Float64("waiting-room", 0, "waiting room admission rate (page views/s)")
+		terminate = fs.Duration("request-terminate-timeout", -1, "PHP-FPM request_terminate_timeout (0 = off)")
+		backlog   = fs.Int("listen-backlog", 0, "PHP-FPM listen.backlog")
+		readTO    = fs.Duration("fastcgi-read-timeout", 0, "nginx fastcgi_read_timeout")
+		retryP    = fs.Float64("retry-prob", -1, "chance a person reloads after an error (0–1)")
 		noActs    = fs.Bool("no-actions", false, "drop the scenario's operator actions")
 		actions   = fs.StringArray("action", nil, "operator action `KIND@HH:MM[=VALUE]` (repeatable)")
 	)
@@ -147,6 +151,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *room > 0 {
 		o.WaitingRoomRPS = *room
+	}
+	if *terminate >= 0 {
+		o.RequestTerminateTimeout = *terminate
+	}
+	setInt(&o.ListenBacklog, *backlog)
+	if *readTO > 0 {
+		o.FastCGIReadTimeout = *readTO
+	}
+	if *retryP >= 0 {
+		if *retryP > 1 {
+			fmt.Fprintf(stderr, "loggen: --retry-prob must be between 0 and 1, got %v\n", *retryP)
+			return exitUsage
+		}
+		o.RetryProb = *retryP
 	}
 	if *noActs {
 		o.Actions = nil

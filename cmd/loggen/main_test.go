@@ -35,6 +35,7 @@ func TestCLI(t *testing.T) {
 		{"bad start", []string{"--start", "25:99", "--out", dir}, exitUsage, "", "bad clock"},
 		{"bad pm", []string{"--pm", "ondemand", "--duration", "1m", "--out", dir}, exitFailure, "", "pm must be dynamic or static"},
 		{"stray argument", []string{"--out", dir, "extra"}, exitUsage, "", `unexpected argument "extra"`},
+		{"bad retry prob", []string{"--retry-prob", "2", "--out", dir}, exitUsage, "", "--retry-prob must be between 0 and 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -50,7 +51,7 @@ func TestCLIWritesScenarioWithKnobs(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	code, _, errOut := runCLI("--scenario", "mysql-crash", "--seed", "3", "--out", dir,
 		"--start", "10:15", "--duration", "10m", "--mysql-version", "mariadb", "--zone", "America/New_York",
-		"--max-children", "12", "--no-actions", "--action", "crash-mysql@10:18:30", "--action", "raise-max-children@10:20=30")
+		"--max-children", "12", "--request-terminate-timeout", "20s", "--listen-backlog", "128", "--retry-prob", "0.3", "--no-actions", "--action", "crash-mysql@10:18:30", "--action", "raise-max-children@10:20=30")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
