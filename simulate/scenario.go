@@ -217,7 +217,7 @@ func scenarioTable() []Scenario {
 
 	oom := Scenario{
 		Name:        "oom",
-		Description: "workers leak memory until workers × RSS exceed RAM: the kernel OOM-kills PHP children again and again",
+		Description: "PHP workers leak memory until workers × RSS + mysqld exceed RAM from ~10:17: the kernel OOM-kills the largest process, mysqld, again and again",
 		Trigger:     "backend-failure",
 		Options:     defaultOptions(),
 	}
