@@ -212,12 +212,20 @@ type AmbiguousWrites struct {
 	Retried       int64 `json:"retried"`
 	RetriedOK     int64 `json:"retried_ok"`
 	CleanFailures int64 `json:"clean_failures"` // never reached PHP: failed for sure
-	// LeftQueue counts writes whose client gave up (499) sooner than any
-	// request arriving with it was answered: still queued for PHP, so most
-	// likely never run. Not counted as ambiguous.
-	LeftQueue  int64           `json:"left_queue"`
-	ByEndpoint []EndpointCount `json:"by_endpoint"`
-	Writes     []Write         `json:"writes,omitempty"` // the individual writes, for CSV export
+	// LikelyFailed counts 499 writes that were still queued when their
+	// client left and would have run while MySQL refused most connections:
+	// most likely not committed, so not counted as ambiguous.
+	LikelyFailed int64 `json:"likely_failed"`
+	// ResolvedByRetry counts failed writes to an endpoint that answers 409
+	// to duplicates whose retry then succeeded afresh: the first attempt
+	// cannot have been committed. Not counted as ambiguous.
+	ResolvedByRetry int64 `json:"resolved_by_retry"`
+	// RepeatAttempts counts further ambiguous attempts of a client on an
+	// endpoint that refuses duplicates (409): one attempt at most can have
+	// committed, and the first stands for them.
+	RepeatAttempts int64           `json:"repeat_attempts"`
+	ByEndpoint     []EndpointCount `json:"by_endpoint"`
+	Writes         []Write         `json:"writes,omitempty"` // the individual writes, for CSV export
 }
 
 // EndpointCount counts ambiguous writes for one method and path.

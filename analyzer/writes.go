@@ -3,6 +3,7 @@ package analyzer
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -53,6 +54,13 @@ type writesAgg struct {
 	kills   []int64 // Unix ns of children killed by SIGKILL (FPM log) or OOM (kernel)
 	fpmTerm []int64 // FPM master told to terminate (children are killed)
 	db      []wrDB
+	// minOK is, per Unix second of arrival, the shortest request time (ms)
+	// of a PHP request that succeeded: the queue wait of that moment. One
+	// entry per second of the window.
+	minOK map[int64]uint32
+	// php counts, per Unix second of the answer, PHP requests that ended
+	// 500 ([0]) and that succeeded ([1]): how often PHP itself failed then.
+	php map[int64][2]uint32
 }
 
 // wrRec is one write request.
@@ -93,7 +101,7 @@ const (
 )
 
 func newWritesAgg(o *Options) *writesAgg {
-	return &writesAgg{o: o, rt: newRTState(), strs: map[string]string{}}
+	return &writesAgg{o: o, rt: newRTState(), strs: map[string]string{}, minOK: map[int64]uint32{}, php: map[int64][2]uint32{}}
 }
 
 func (w *writesAgg) intern(b []byte) string {
@@ -153,7 +161,30 @@ func (w *writesAgg) addAccess(input int, line int64, r *parsers.Access) {
 		}
 	}
 	failed := r.Status == 499 || r.Status >= 500
-	w.rt.add(r.Remote, r.Path, floorDivSec(end), failed, !cwIsStatic(r.Path))
+	static := cwIsStatic(r.Path)
+	w.rt.add(r.Remote, r.Path, floorDivSec(end), failed, !static)
+	if !static && r.UpstreamTime >= 0 {
+		es := floorDivSec(end)
+		v := w.php[es]
+		switch {
+		case r.Status == 500:
+			v[0]++
+		case !failed:
+			v[1]++
+		}
+		w.php[es] = v
+	}
+	if !static && !failed && r.RequestTime >= 0 && r.UpstreamTime >= 0 && !cwIsWrite(r.Method) {
+		// The quickest PHP answer among reads that arrived in this
+		// second: their wait in the FPM queue plus the fastest service
+		// (writes may wait on row locks once running, so they do not
+		// measure the queue).
+		s := floorDivSec(start)
+		ms := uint32(min(r.RequestTime/1000, math.MaxUint32))
+		if v, ok := w.minOK[s]; !ok || ms < v {
+			w.minOK[s] = ms
+		}
+	}
 	if !cwIsWrite(r.Method) {
 		return
 	}
@@ -290,6 +321,15 @@ func (w *writesAgg) merge(o *writesAgg) {
 	for _, d := range o.db {
 		if len(w.db) < wrMaxInstants {
 			w.db = append(w.db, d)
+		}
+	}
+	for s, v := range o.php {
+		u := w.php[s]
+		w.php[s] = [2]uint32{u[0] + v[0], u[1] + v[1]}
+	}
+	for s, v := range o.minOK {
+		if u, ok := w.minOK[s]; !ok || v < u {
+			w.minOK[s] = v
 		}
 	}
 }
@@ -434,7 +474,53 @@ const (
 	wrFailed
 	wrClean
 	wrAmbiguous
+	wrLikelyFailed // 499 while queued, and PHP was failing when it would have run
 )
+
+// queuedUntil estimates when PHP started r: its arrival plus the wait in
+// the FPM queue of the reads that arrived within a second of it.
+func (w *writesAgg) queuedUntil(r wrRec) (int64, bool) {
+	s := floorDivSec(r.start)
+	wait, ok := uint32(0), false
+	for d := int64(-1); d <= 1; d++ {
+		if v, found := w.minOK[s+d]; found && (!ok || v < wait) {
+			wait, ok = v, true
+		}
+	}
+	return r.start + int64(wait)*1e6, ok
+}
+
+// runAt is when PHP ran r, as well as the log tells: after its queue wait
+// when the reads around it show one, else its arrival.
+func (w *writesAgg) runAt(r wrRec) int64 {
+	t, _ := w.queuedUntil(r)
+	return t
+}
+
+// likelyFailed says whether the 499 r most likely never committed: its
+// client left while it was still queued (the reads that arrived with it
+// waited longer than it did, and FPM serves its queue in order), and when
+// PHP would have run it, MySQL refused most connections (PHP answered 500
+// to most requests then). FPM still runs a request whose client has left,
+// so a queued 499 is only ruled out when PHP was failing anyway.
+func (w *writesAgg) likelyFailed(r wrRec) bool {
+	run, ok := w.queuedUntil(r)
+	if !ok || run <= r.end {
+		return false // PHP had it before the client left
+	}
+	var n500, okN uint32
+	rs := floorDivSec(run)
+	for d := int64(-2); d <= 2; d++ {
+		v := w.php[rs+d]
+		n500 += v[0]
+		okN += v[1]
+	}
+	return n500 >= 5 && wrFailRatio*n500 >= okN
+}
+
+// wrFailRatio is how many PHP 500s per success make PHP "failing" when a
+// queued write would have run.
+const wrFailRatio = 1
 
 // classify decides each write and says why.
 func (w *writesAgg) classify() ([]wrClass, []string) {
@@ -497,6 +583,10 @@ func (w *writesAgg) classify() ([]wrClass, []string) {
 		}
 		switch s {
 		case 499:
+			if w.likelyFailed(r) {
+				cls[i], why[i] = wrLikelyFailed, "499 while queued; MySQL refused most connections when PHP ran it"
+				continue
+			}
 			cls[i], why[i] = wrAmbiguous, "499 client gave up while PHP ran"
 		case 502:
 			cls[i], why[i] = wrAmbiguous, "502 after reaching PHP"
@@ -551,14 +641,37 @@ func (w *writesAgg) finish(rep *Report, st *State) {
 	type epKey struct{ m, p string }
 	eps := map[epKey]*EndpointCount{}
 	clients := map[string]struct{}{}
+	seen := map[string]bool{} // client and endpoint with an ambiguous attempt already
+	dup := map[epKey]bool{}   // endpoints that answered 409 to a duplicate
+	epRT := map[epKey][]int64{}
+	for _, r := range w.writes {
+		k := epKey{r.method, r.path}
+		if r.status == 409 {
+			dup[k] = true
+		}
+		if r.status >= 200 && r.status < 400 {
+			epRT[k] = append(epRT[k], r.end-r.start)
+		}
+	}
+	// How long PHP may still run a write after its client left: the p95
+	// time of the endpoint's successful writes.
+	epP95 := map[epKey]int64{}
+	for k, v := range epRT {
+		slices.Sort(v)
+		epP95[k] = v[len(v)*95/100]
+	}
 	for i, r := range w.writes {
-		if cls[i] == wrClean {
+		switch cls[i] {
+		case wrClean:
 			aw.CleanFailures++
+		case wrLikelyFailed:
+			aw.LikelyFailed++
 		}
 		if cls[i] != wrAmbiguous {
 			continue
 		}
 		out := "none"
+		var okStart int64 // when the retry that went through started
 		for j := i + 1; j < len(w.writes); j++ {
 			n := w.writes[j]
 			if n.client != r.client || n.path != r.path || n.method != r.method {
@@ -572,8 +685,27 @@ func (w *writesAgg) finish(rep *Report, st *State) {
 			}
 			out = retryOutcome(n.status)
 			if out != "failed" {
+				okStart = n.start
 				break
 			}
+		}
+		if out == "succeeded" && dup[epKey{r.method, r.path}] && okStart > max(w.runAt(r), r.end)+epP95[epKey{r.method, r.path}] {
+			// The endpoint refuses duplicates (409), yet a retry that
+			// came after PHP had run this attempt went through: this
+			// attempt was not committed.
+			aw.ResolvedByRetry++
+			continue
+		}
+		if dup[epKey{r.method, r.path}] {
+			// At most one attempt of a client commits on an endpoint that
+			// refuses duplicates: the first that may have run stands for
+			// the chain.
+			ck := r.client + "\x00" + r.method + "\x00" + r.path
+			if seen[ck] {
+				aw.RepeatAttempts++
+				continue
+			}
+			seen[ck] = true
 		}
 		aw.Count++
 		clients[r.client] = struct{}{}

@@ -73,6 +73,25 @@ func TestAmbiguousWrites(t *testing.T) {
 		{401, "10.0.0.10", "DELETE", "/item/9", 500, 3000, 3000},
 		// k: a 500 at the same instant whose PHP could not connect to MySQL → clean.
 		{400.5, "10.0.0.11", "DELETE", "/item/7", 500, 100, 100},
+		// l: reads arriving at 600 s waited 8 s in the FPM queue; a POST that
+		// gave up after 4 s was still queued, and when PHP ran it at 608 s
+		// most PHP requests failed with 500 → likely failed, not ambiguous.
+		{608, "10.0.1.1", "GET", "/a", 200, 8000, 8000},
+		{608.1, "10.0.1.2", "GET", "/b", 200, 8000, 8000},
+		{608.2, "10.0.1.3", "GET", "/c", 200, 8100, 8100},
+		{608, "10.0.2.1", "GET", "/d", 500, 8000, 8000},
+		{608, "10.0.2.2", "GET", "/d", 500, 8000, 8000},
+		{608, "10.0.2.3", "GET", "/d", 500, 8000, 8000},
+		{608.5, "10.0.2.4", "GET", "/d", 500, 8000, 8000},
+		{608.5, "10.0.2.5", "GET", "/d", 500, 8000, 8000},
+		{608.5, "10.0.2.6", "GET", "/d", 500, 8000, 8000},
+		{604.2, "10.0.0.12", "POST", "/comment", 499, 4000, 4000},
+		// m: the same arrival, but it stayed 9 s: PHP had it → ambiguous.
+		{609.2, "10.0.0.13", "POST", "/comment", 499, 9000, 9000},
+		// n: two ambiguous attempts on /register, which refuses duplicates:
+		// one registration at most, the first stands for both.
+		{700, "10.0.0.14", "POST", "/register", 502, 3000, 3000},
+		{705, "10.0.0.14", "POST", "/register", 504, 3000, 3000},
 	}
 	refused := cwEvent(400, parsers.NginxPHPMessage, "10.0.0.11", "DELETE /item/7 HTTP/1.1")
 	refused.PHP = parsers.PHPConnRefused
@@ -120,9 +139,12 @@ func TestAmbiguousWrites(t *testing.T) {
 				got[w.Client] = w.Reason + " / " + w.Retry
 			}
 			want := map[string]string{
-				"10.0.0.1":  "502 after reaching PHP / already-done",
-				"10.0.0.4":  "502 after reaching PHP / none",
-				"10.0.0.5":  "502 after reaching PHP / succeeded", // the retry at 25 s is itself ambiguous
+				"10.0.0.1": "502 after reaching PHP / already-done",
+				"10.0.0.4": "502 after reaching PHP / none",
+				// 10.0.0.5's attempts are resolved: /register refuses
+				// duplicates (409), yet its retry at 30 s succeeded.
+				"10.0.0.13": "499 client gave up while PHP ran / none",
+				"10.0.0.14": "502 after reaching PHP / failed",
 				"10.0.0.6":  "504 timeout while PHP ran / none",
 				"10.0.0.8":  "in flight during php-fpm kill / none",
 				"10.0.0.10": "in flight during mysql restart / none",
@@ -130,20 +152,22 @@ func TestAmbiguousWrites(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("writes:\n got %v\nwant %v", got, want)
 			}
-			if aw.Count != 8 || aw.CleanFailures != 3 {
-				t.Errorf("count %d clean %d, want 8 and 3", aw.Count, aw.CleanFailures)
+			if aw.Count != 8 || aw.CleanFailures != 3 || aw.ResolvedByRetry != 2 || aw.LikelyFailed != 1 || aw.RepeatAttempts != 1 {
+				t.Errorf("count %d clean %d resolved %d likely failed %d repeats %d, want 8, 3, 2, 1, 1",
+					aw.Count, aw.CleanFailures, aw.ResolvedByRetry, aw.LikelyFailed, aw.RepeatAttempts)
 			}
-			if aw.Clients != 6 {
-				t.Errorf("clients %d, want 6", aw.Clients)
+			if aw.Clients != 7 {
+				t.Errorf("clients %d, want 7", aw.Clients)
 			}
-			// Retried: 10.0.0.1, 10.0.0.5 (×2: 499 and its 502), 10.0.0.6 first 504.
-			if aw.Retried != 4 || aw.RetriedOK != 3 {
-				t.Errorf("retried %d ok %d, want 4 and 3", aw.Retried, aw.RetriedOK)
+			// Retried: 10.0.0.1 (already done), 10.0.0.6's first 504 and
+			// 10.0.0.14's first attempt (failed).
+			if aw.Retried != 3 || aw.RetriedOK != 1 {
+				t.Errorf("retried %d ok %d, want 3 and 1", aw.Retried, aw.RetriedOK)
 			}
 			wantEP := []EndpointCount{
-				{Method: "POST", Path: "/register", Count: 4, Retried: 3, RetriedOK: 3},
+				{Method: "POST", Path: "/register", Count: 3, Retried: 2, RetriedOK: 1},
+				{Method: "POST", Path: "/comment", Count: 2},
 				{Method: "PUT", Path: "/item/:id", Count: 2, Retried: 1},
-				{Method: "POST", Path: "/comment", Count: 1},
 				{Method: "DELETE", Path: "/item/:id", Count: 1},
 			}
 			if !reflect.DeepEqual(aw.ByEndpoint, wantEP) {
