@@ -41,10 +41,12 @@ func effects(st *State) {
 		if st.Baseline.RPS > 0 {
 			r.DemandFactor = r.After.RPS / st.Baseline.RPS
 		}
-		rel, cleared, what := relapse(st, up)
+		rel, cleared, back, what := relapse(st, at, up)
 		if rel > 0 {
 			d := float64(rel - at)
 			r.RelapseAfterS = &d
+		} else if back > 0 {
+			rel, what = back, "errors returned"
 		}
 		r.Verdict = verdict(st, r, cleared, rel, what)
 	}
@@ -54,7 +56,7 @@ func effects(st *State) {
 // first 30 s where errors or saturation came back after a period with
 // errors cleared. It returns the relapse second (0 = none), the second the
 // errors cleared (0 = never) and what came back.
-func relapse(st *State, up int64) (rel, cleared int64, what string) {
+func relapse(st *State, at, up int64) (rel, cleared, errorsBack int64, what string) {
 	thr := math.Max(0.05, 3*st.Baseline.ErrorRate)
 	limit := min(st.End+1, up+7200)
 	bad := func(t int64) bool {
@@ -91,20 +93,30 @@ func relapse(st *State, up int64) (rel, cleared int64, what string) {
 	if cleared != 0 && satAfter != 0 {
 		rel, what = satAfter, satWhat
 	}
+	if satWhat == "" || rel != satAfter {
+		// Errors came back without a resource saturating again: the
+		// verdict says so, but it is no relapse of the saturation.
+		errorsBack = rel
+		rel = 0
+	}
 	// Only a relapse while the incident went on: after the end of all
 	// incidents it is a new incident, not a relapse.
 	if rel != 0 {
 		inside := false
 		for _, sp := range st.Spans {
-			if rel >= sp.Start && (sp.Ongoing || rel < sp.End) && up >= sp.Start {
+			// The restart came during the incident, after its impact had
+			// begun: a restart that set the trouble off (a crash or kill
+			// of a healthy site) has no relapse, only consequences.
+			if rel >= sp.Start && (sp.Ongoing || rel < sp.End) && at >= sp.Start &&
+				sp.ImpactStart != 0 && sp.ImpactStart < at-10 {
 				inside = true
 			}
 		}
 		if !inside {
-			rel = 0
+			errorsBack, rel = rel, 0
 		}
 	}
-	return rel, cleared, what
+	return rel, cleared, errorsBack, what
 }
 
 func verdict(st *State, r *Restart, cleared, rel int64, what string) string {

@@ -215,7 +215,10 @@ func DetectIncidents(b Bins, base Baseline, cfg IncidentConfig) []Span {
 			latDep = b.P95[i] > math.Max(cfg.LatFactor*base.P95Ms, base.P95Ms+cfg.LatMinAddMs)
 		}
 		dep[i] = rateDep || errDep || latDep
-		impact[i] = errDep || latDep
+		// Impact is judged on the bin itself, without the smoothing that
+		// lets a departure lean over its neighbours.
+		selfErr := b.Req[i] > 0 && b.Failed[i]*float64(b.Width) >= 3 && b.Failed[i]/b.Req[i] >= math.Max(cfg.ErrorShare, 3*base.ErrorRate)
+		impact[i] = (errDep && selfErr) || latDep
 		flag[i] = dep[i]
 	}
 	sustain := int(max(cfg.SustainS/b.Width, 1))

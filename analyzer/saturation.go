@@ -43,7 +43,7 @@ type SaturationConfig struct {
 }
 
 // DefaultSaturationConfig are the thresholds used by Finish.
-var DefaultSaturationConfig = SaturationConfig{GapS: 60, MemoryGapS: 300, BadShare: 0.05, BadMinN: 3, WindowS: 10, PlateauFrac: 0.98, OngoingS: 60,
+var DefaultSaturationConfig = SaturationConfig{GapS: 30, MemoryGapS: 300, BadShare: 0.05, BadMinN: 3, WindowS: 10, PlateauFrac: 0.98, OngoingS: 60,
 	KneeFactor: 2.5, KneeAddS: 0.3, KneeS: 20}
 
 func satInputOf(st *State) SatInput {

@@ -156,6 +156,9 @@ func checkTruth(t *testing.T, rep *Report, tr *simulate.Truth) truthErrors {
 		if math.Abs(d) > 10 || best.Kind != w.Kind {
 			t.Errorf("restart %s %s at %s: closest found %s at %s (off %.0f s)", w.Service, w.Kind, w.At.Format(time.TimeOnly), best.Kind, best.At.Format(time.TimeOnly), d)
 		}
+		if w.RelapseAt == nil && best.RelapseAfterS != nil {
+			t.Errorf("restart %s at %s: found a relapse after %.0f s, truth has none (%s)", w.Service, w.At.Format(time.TimeOnly), *best.RelapseAfterS, best.Verdict)
+		}
 		if w.RelapseAt != nil {
 			if best.RelapseAfterS == nil {
 				t.Errorf("restart %s at %s: truth relapse at %s, found none (%s)", w.Service, w.At.Format(time.TimeOnly), w.RelapseAt.Format(time.TimeOnly), best.Verdict)
