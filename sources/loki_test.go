@@ -425,6 +425,20 @@ func TestLokiFaults(t *testing.T) {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 	})
+	t.Run("progress", func(t *testing.T) {
+		t.Parallel()
+		srv, _ := fakeLoki(t, func(_ int32, w http.ResponseWriter, r *http.Request) { io.WriteString(w, okBody) })
+		var progress bytes.Buffer
+		opts := fakeOpts(srv.URL)
+		opts.Progress = &progress
+		if _, err := pullFake(opts); err != nil {
+			t.Fatal(err)
+		}
+		want := "loki: 2 lines, query 1/1, 2024-11-21T10:00:00Z..2024-11-21T10:00:30Z 100% covered \n"
+		if got := progress.String(); !strings.HasSuffix(got, want) {
+			t.Errorf("progress %q, want it to end with %q", got, want)
+		}
+	})
 	t.Run("credentials sent, never shown", func(t *testing.T) {
 		t.Parallel()
 		var auth, org atomic.Value

@@ -15,7 +15,7 @@ import (
 )
 
 // TestPushToLokiRoundTrip pushes scenarios into a real Loki and reads every
-// file back: the same lines in the same order, Loki timestamps ascending and
+// file back: the same non-empty lines in the same order, Loki timestamps ascending and
 // within a minute of the time written in the line.
 func TestPushToLokiRoundTrip(t *testing.T) {
 	loki := lokitest.New(t, false)
@@ -43,7 +43,7 @@ func TestPushToLokiRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 				q := sources.LokiQuery{LogQL: `{host="web1", filename="` + s.filename + `"}`}
-				ins, err := sources.LokiInputs(context.Background(), sources.LokiOptions{URL: loki.URL}, []sources.LokiQuery{q},
+				ins, err := sources.LokiInputs(context.Background(), sources.LokiOptions{URL: loki.URL, Parallel: 8}, []sources.LokiQuery{q},
 					tr.WindowStart.Add(-time.Hour), tr.WindowEnd.Add(time.Hour))
 				if err != nil {
 					t.Fatal(err)
@@ -57,6 +57,10 @@ func TestPushToLokiRoundTrip(t *testing.T) {
 				if len(ins) != 1 || ins[0].Labels["job"] != s.job {
 					t.Fatalf("%s: %d inputs (%+v)", s.file, len(ins), ins)
 				}
+				for bytes.Contains(want, []byte("\n\n")) { // empty lines are not pushed
+					want = bytes.ReplaceAll(want, []byte("\n\n"), []byte("\n"))
+				}
+				want = bytes.TrimPrefix(want, []byte("\n"))
 				got, times := readInput(t, &ins[0])
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s: %d bytes back from Loki, want %d identical bytes", s.file, len(got), len(want))
