@@ -498,12 +498,6 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 				}
 			}
 			cand.cfg = cfg
-			cand.res = m.replay(from, to, cfg, backlog, patience, timeout)
-			if cfg.roomRate > 0 {
-				// Waiting is the room's price: ten minutes cost as much
-				// as the room itself.
-				cand.cost += 5 * cand.res.roomMaxWaitS / 600
-			}
 			cands = append(cands, cand)
 			return
 		}
@@ -519,8 +513,48 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	}
 	walk(0, rpCandidate{cfg: base})
 
+	// Replays are the expensive part (one pass over the incident's
+	// requests each): every single mitigation is replayed for its own
+	// recommendation, then combinations in order of cost until one holds
+	// and no cheaper one can remain (the wait adds to a room's cost after
+	// its replay, never subtracts).
+	evaluated := make([]bool, len(cands))
+	eval := func(i int) {
+		if evaluated[i] {
+			return
+		}
+		c := &cands[i]
+		c.res = m.replay(from, to, c.cfg, backlog, patience, timeout)
+		if c.cfg.roomRate > 0 {
+			// Waiting is the room's price: ten minutes cost as much as
+			// the room itself.
+			c.cost += 5 * c.res.roomMaxWaitS / 600
+		}
+		evaluated[i] = true
+	}
+	order := make([]int, len(cands))
+	for i := range cands {
+		order[i] = i
+		if len(cands[i].name) == 1 {
+			eval(i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch ca, cb := cands[a].cost, cands[b].cost; {
+		case ca < cb:
+			return -1
+		case ca > cb:
+			return 1
+		}
+		return strings.Compare(strings.Join(cands[a].name, "+"), strings.Join(cands[b].name, "+"))
+	})
 	chosen := -1
-	for i, c := range cands {
+	for _, i := range order {
+		if chosen >= 0 && cands[i].cost >= cands[chosen].cost {
+			break
+		}
+		eval(i)
+		c := &cands[i]
 		if c.res.userErr >= 0.01 {
 			continue
 		}
@@ -531,7 +565,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	best := chosen
 	if best < 0 {
 		for i, c := range cands {
-			if best < 0 || c.res.userErr < cands[best].res.userErr {
+			if evaluated[i] && (best < 0 || c.res.userErr < cands[best].res.userErr) {
 				best = i
 			}
 		}
