@@ -208,6 +208,11 @@ func (p *puller) pull(ctx context.Context, q LokiQuery, from, to int64) ([]Input
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	for _, s := range shards {
+		if len(s.segs) == 0 && s.spool != nil {
+			s.spool.f.Close() // nothing spooled: free the descriptor now
+		}
+	}
 	// Concatenate each stream's segments in shard order.
 	spools := map[string]*lokiSpool{}
 	labels := map[string]map[string]string{}

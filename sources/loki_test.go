@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -437,6 +439,26 @@ func TestLokiFaults(t *testing.T) {
 		want := "loki: 2 lines, query 1/1, 2024-11-21T10:00:00Z..2024-11-21T10:00:30Z 100% covered \n"
 		if got := progress.String(); !strings.HasSuffix(got, want) {
 			t.Errorf("progress %q, want it to end with %q", got, want)
+		}
+	})
+	t.Run("tls", func(t *testing.T) {
+		t.Parallel()
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okBody) }))
+		defer srv.Close()
+		ca := filepath.Join(t.TempDir(), "ca.pem")
+		writeFile(t, ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+		opts := fakeOpts(srv.URL)
+		opts.MinBackoff = time.Second // a retry would show in the elapsed time
+		start := time.Now()
+		if _, err := pullFake(opts); err == nil || !strings.Contains(err.Error(), "certificate") || time.Since(start) > 900*time.Millisecond {
+			t.Errorf("unknown CA: err = %v after %v, want a certificate error without retries", err, time.Since(start))
+		}
+		for _, o := range []LokiOptions{{CAFile: ca}, {InsecureSkipVerify: true}} {
+			o.URL = srv.URL
+			ins, err := pullFake(o)
+			if err != nil || len(ins) != 1 {
+				t.Errorf("%+v: %v", o, err)
+			}
 		}
 	})
 	t.Run("credentials sent, never shown", func(t *testing.T) {
