@@ -458,13 +458,19 @@ func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
 	}
 	m := c.buildModel(st)
 	f := m.facts(st, o)
+	// The headline numbers are PHP's: static files are nginx's and never
+	// the bottleneck, and counting them would hide a 4× PHP shortfall
+	// behind a 1.2× total. Sites without PHP traffic get the totals.
 	capRep := &Capacity{
-		SustainableRPS: cwRound2(f.sustainAll),
-		PeakDemandRPS:  cwRound2(f.peakAll),
+		SustainableRPS: cwRound2(f.sustainDyn),
+		PeakDemandRPS:  cwRound2(f.peakDyn),
 		WorkersNeeded:  int64(f.workersNeeded),
 	}
-	if f.sustainAll > 0 {
-		capRep.Headroom = cwRound2(f.peakAll / f.sustainAll)
+	if f.peakDyn == 0 {
+		capRep.SustainableRPS, capRep.PeakDemandRPS = cwRound2(f.sustainAll), cwRound2(f.peakAll)
+	}
+	if capRep.SustainableRPS > 0 {
+		capRep.Headroom = cwRound2(capRep.PeakDemandRPS / capRep.SustainableRPS)
 	}
 	capRep.Figures = f.figures(m)
 	from, to, ok := m.incidentWindow(st)
