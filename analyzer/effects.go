@@ -90,6 +90,21 @@ func relapse(st *State, at, up int64) (rel, cleared, errorsBack int64, what stri
 			break
 		}
 	}
+	if cleared != 0 && satAfter != 0 && satAfter < cleared+30 {
+		// Saturation right after the restart, before the errors had
+		// cleared for long: the first episode going on, not a relapse.
+		satAfter, satWhat = 0, ""
+		for _, s := range st.Saturations {
+			if s.Resource == "nginx" {
+				continue
+			}
+			if t := s.Start.Unix(); t >= cleared+30 && t < limit && (satAfter == 0 || t < satAfter) {
+				satAfter = t
+				satWhat = map[string]string{"php-fpm": "PHP workers saturated", "mysql": "the database ran out of connections",
+					"memory": "memory ran out", "apache": "Apache workers saturated"}[s.Resource]
+			}
+		}
+	}
 	if cleared != 0 && satAfter != 0 {
 		rel, what = satAfter, satWhat
 	}

@@ -251,7 +251,7 @@ func DetectIncidents(b Bins, base Baseline, cfg IncidentConfig) []Span {
 		on := first
 		for j := first - 1; j >= 0 && first-j <= int(cfg.OnsetLookS/b.Width); j-- {
 			l := local[first]
-			if sm(b.Req, j, 1) > math.Max(l*2, l+0.5) {
+			if b.Req[j] > math.Max(l*2, l+0.5) {
 				on = j
 			} else {
 				break
