@@ -43,6 +43,9 @@ type LokiOptions struct {
 	// Progress receives a progress line while pulling; pass it only when it
 	// is a terminal (nil: silent).
 	Progress io.Writer
+	// Stats, when set, counts requests and bytes (to compare pull and
+	// pushdown costs).
+	Stats *LokiStats
 	// SpoolDir holds the unlinked spool files of pulled lines (default: the
 	// system temp dir).
 	SpoolDir string

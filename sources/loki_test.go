@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -322,9 +323,14 @@ func TestLokiFaults(t *testing.T) {
 			}
 			io.WriteString(w, okBody)
 		})
-		ins, err := pullFake(fakeOpts(srv.URL))
+		opts := fakeOpts(srv.URL)
+		opts.Stats = &LokiStats{}
+		ins, err := pullFake(opts)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if r, b := opts.Stats.Requests.Load(), opts.Stats.Bytes.Load(); r != 3 || b != int64(len(okBody))+2*int64(len("too many outstanding requests\n")) {
+			t.Errorf("stats: %d requests, %d bytes", r, b)
 		}
 		got := readLoki(t, &ins[0])
 		want := []entry{{"hello", 1732183200000000000}, {"world", 1732183201000000000}}
@@ -556,6 +562,37 @@ func TestLokiPagingOverStreamShards(t *testing.T) {
 			t.Fatalf("limit %d: inputs %+v", limit, ins)
 		}
 		checkSameEntries(t, fmt.Sprintf("limit %d", limit), want, readLoki(t, &ins[0]))
+	}
+}
+
+func TestLokiMatrixSplitsLongRanges(t *testing.T) {
+	t.Parallel()
+	// Loki refuses more than 11,000 points per series: 25,000 steps take
+	// three requests, merged into one series in time order.
+	var mu sync.Mutex
+	var ranges [][2]int64
+	srv, _ := fakeLoki(t, func(_ int32, w http.ResponseWriter, r *http.Request) {
+		var from, to int64
+		fmt.Sscan(r.FormValue("start"), &from)
+		fmt.Sscan(r.FormValue("end"), &to)
+		mu.Lock()
+		ranges = append(ranges, [2]int64{from, to})
+		mu.Unlock()
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"status":"200"},"values":[[%d,"1"],[%d,"2"]]}]}}`,
+			from/1e9, to/1e9)
+	})
+	start := lokiBase
+	end := start.Add(25000 * time.Second)
+	m, err := LokiMatrix(context.Background(), fakeOpts(srv.URL), `sum(count_over_time({job="nginx"}[1s]))`, start, end, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ranges) != 3 || ranges[0][0] != start.UnixNano() || ranges[2][1] != end.UnixNano() ||
+		ranges[1][0] != ranges[0][1]+int64(time.Second) || (ranges[0][1]-ranges[0][0])/int64(time.Second) != 10999 {
+		t.Errorf("requests over %v", ranges)
+	}
+	if len(m) != 1 || len(m[0].Points) != 6 || !m[0].Points[0].T.Equal(start) || !m[0].Points[5].T.Equal(end) {
+		t.Errorf("series %+v", m)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,8 +30,17 @@ const (
 	maxLokiBody           = 1 << 30
 )
 
+// LokiStats counts what a Loki client transferred; safe for concurrent use.
+// Pass the same one to several calls to add them up.
+type LokiStats struct {
+	Requests atomic.Int64 // HTTP attempts, retries included
+	Bytes    atomic.Int64 // response body bytes received (uncompressed by Go's transport)
+	Sent     atomic.Int64 // request body bytes sent (push)
+}
+
 // lokiClient talks HTTP to Loki with timeouts and retries.
 type lokiClient struct {
+	stats      *LokiStats
 	base       *url.URL // no user info: credentials travel in headers only
 	hc         *http.Client
 	org        string
@@ -48,7 +58,7 @@ func newLokiClient(opts LokiOptions) (*lokiClient, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("loki: bad URL %q: want http(s)://host[:port][/prefix]", redactURL(opts.URL))
 	}
-	c := &lokiClient{org: opts.Org, timeout: opts.Timeout, retries: opts.Retries, minBackoff: opts.MinBackoff}
+	c := &lokiClient{stats: opts.Stats, org: opts.Org, timeout: opts.Timeout, retries: opts.Retries, minBackoff: opts.MinBackoff}
 	user, pass := opts.User, opts.Password
 	if u.User != nil { // http://user:pass@host: move to a header
 		if user == "" {
@@ -237,12 +247,19 @@ func (c *lokiClient) once(ctx context.Context, method, u string, body []byte, de
 	if c.auth != "" {
 		req.Header.Set("Authorization", c.auth)
 	}
+	if c.stats != nil {
+		c.stats.Requests.Add(1)
+		c.stats.Sent.Add(int64(len(body)))
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return 0, c.netError(ctx, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxLokiBody))
+	if c.stats != nil {
+		c.stats.Bytes.Add(int64(len(data)))
+	}
 	if err != nil {
 		return 0, fmt.Errorf("reading response (%d bytes received): %w", len(data), c.netError(ctx, err))
 	}
