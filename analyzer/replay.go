@@ -346,13 +346,17 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		loadBound = loadBound && has
 	}
 	if !loadBound {
+		title, why := "Capacity was not the cause", "the errors came from something else (see restarts and saturation)"
+		if obsRate < 0.01 {
+			title, why = "The stack held the surge", "no capacity change is needed"
+		}
 		recs := []Recommendation{{
-			ID: "not-capacity", Title: "Capacity was not the cause",
+			ID: "not-capacity", Title: title,
 			Current:     fmt.Sprintf("pm.max_children = %.0f (%s)", f.pool, f.poolSrc),
 			Recommended: "no capacity change",
 			Formula:     "the incident's requests replayed against the configured pool",
-			Effect: fmt.Sprintf("Replayed on the %s incident, the configured pool serves every request (%.2f%% errors, observed %.1f%%): the errors came from something else (see restarts and saturation).",
-				span, 100*cur.errorRate, 100*obsRate),
+			Effect: fmt.Sprintf("Replayed on the %s incident, the configured pool serves every request (%.2f%% errors, observed %.1f%%): %s.",
+				span, 100*cur.errorRate, 100*obsRate, why),
 			Cost: "none", ErrorRate: cwRound4(cur.errorRate), P95Ms: math.Round(cur.p95Ms),
 		}}
 		return append(recs, m.memoryRec(f)...)
@@ -459,7 +463,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			}
 		}, cost: cost, extra: extra}})
 	}
-	if f.dbLimit > 0 {
+	if f.dbLimit > 0 && f.dbLimit < f.pool+10 {
 		opts = append(opts, []opt{{name: "max_connections = pm.max_children + 10", apply: func(c *rpConfig) { c.dbFix = true }, cost: 0.5}})
 	}
 	opts = append(opts, []opt{{name: "waiting room", apply: func(c *rpConfig) { c.roomRate = -1 }, cost: 5}})
@@ -525,6 +529,12 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		}
 		c := &cands[i]
 		c.res = m.replay(from, to, c.cfg, backlog, patience, timeout)
+		// A room that still lets errors through admits too fast: lower the
+		// admission (the room's one knob) a few times before giving up.
+		for k := 0; k < 4 && c.cfg.roomRate > 0 && c.res.userErr >= 0.01; k++ {
+			c.cfg.roomRate *= 0.75
+			c.res = m.replay(from, to, c.cfg, backlog, patience, timeout)
+		}
 		if c.cfg.roomRate > 0 {
 			// Waiting is the room's price: ten minutes cost as much as
 			// the room itself.
@@ -586,6 +596,9 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		}
 		if cfg.dbFix {
 			st.MySQLMaxConnections = int(cfg.workers + 10)
+		}
+		if st.MySQLMaxConnections > 0 && f.maxConnSrc != "default" && float64(st.MySQLMaxConnections) <= f.maxConn {
+			st.MySQLMaxConnections = 0 // never lower a known limit
 		}
 		if cfg.roomRate > 0 {
 			st.WaitingRoomViewsPerS = math.Round(cfg.roomRate/f.phpPerView*10) / 10
