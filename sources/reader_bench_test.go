@@ -12,7 +12,7 @@ import (
 var chunkSink int
 
 // BenchmarkNextChunk measures chunk throughput on a ~64 MB combined log,
-// plain and gzip. Compare runs with
+// plain, gzip and zstd. Compare runs with
 //
 //	go test ./sources -run '^$' -bench NextChunk -count 6 > new.txt; benchstat old.txt new.txt
 func BenchmarkNextChunk(b *testing.B) {
@@ -25,7 +25,7 @@ func BenchmarkNextChunk(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		data []byte
-	}{{"plain", data.Bytes()}, {"gzip", gz(b, data.Bytes())}} {
+	}{{"plain", data.Bytes()}, {"gzip", gz(b, data.Bytes())}, {"zstd", zst(b, data.Bytes())}} {
 		p := filepath.Join(dir, c.name)
 		writeFile(b, p, c.data)
 		b.Run(c.name, func(b *testing.B) {
