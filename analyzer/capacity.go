@@ -15,8 +15,9 @@ import (
 // max_connections, and the mitigations replayed on the incident's own
 // request stream (replay.go).
 //
-// Memory bound: one capRec (20 bytes) per dynamic request, at most
-// capMaxRecs (2^22, 80 MiB); beyond the cap the state keeps a consistent
+// Memory bound, per aggregator (one per parsing worker until they merge):
+// one capRec (20 bytes) per dynamic request, at most capMaxRecs (2^22,
+// 80 MiB); beyond the cap the state keeps a consistent
 // sample of clients (whole clients kept or dropped, the rate halving each
 // time the cap is reached) and the replay scales the pool to the sample.
 // Plus one capSec (32 bytes) per second that saw a request.

@@ -20,8 +20,10 @@ import (
 // g(n) = 1 + a·n², a fitted from how much slower the pool served while
 // saturated (capModel.contA; 0 when the log shows no slowdown). When MySQL's
 // max_connections binds, a request that finds every connection taken fails
-// at once with 500 (1040 Too many connections). Static files
-// are served by nginx and always succeed. Mitigations act in front of the
+// at once with 500 (1040 Too many connections). When writes were a fifth of
+// the PHP load and failed while saturated, they complete no faster than
+// they did then (their own bottleneck: row locks). Static files are served
+// by nginx and always succeed. Mitigations act in front of the
 // pool in nginx's order: limit_req, then the waiting room's admission, then
 // the microcache.
 

@@ -15,7 +15,8 @@ import (
 // adding: finish sorts the records by (key, time) and counts, per key, the
 // requests that came within rtWindow seconds after a failure of the same key.
 //
-// Memory bound: at most rtMaxRecs records (16 B each, 64 MiB). Beyond that the
+// Memory bound, per aggregator: at most rtMaxRecs records (16 B each,
+// 64 MiB), plus one counter per minute. Beyond the cap the
 // state keeps a consistent sample of keys: a record is kept only when the top
 // bits of its key hash fall below the current sampling threshold, and the
 // threshold halves (dropping half the keys) whenever the cap is reached.
