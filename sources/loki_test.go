@@ -86,6 +86,17 @@ func TestParseLokiQuery(t *testing.T) {
 	}
 }
 
+func TestLokiSelector(t *testing.T) {
+	t.Parallel()
+	got, err := LokiSelector(`{job="nginx",filename=~".*access.*"} |= "GET" | pattern "<ip> <_>"`)
+	if want := `{job="nginx", filename=~".*access.*"}`; err != nil || got != want {
+		t.Errorf("LokiSelector = %q, %v; want %q", got, err, want)
+	}
+	if _, err := LokiSelector(`{job=}`); err == nil || !strings.Contains(err.Error(), "parse error") {
+		t.Errorf("bad query: %v", err)
+	}
+}
+
 func TestLokiInvalidQueryFailsBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
 	var requests atomic.Int32

@@ -148,3 +148,15 @@ func metricMap(m model.Metric) map[string]string {
 	}
 	return out
 }
+
+// LokiSelector returns the stream selector of a log query, without its
+// pipeline: `{job="nginx", filename=~".*access.*"} |= "GET"` gives
+// `{job="nginx", filename=~".*access.*"}`. It is the base for derived
+// metric queries (count_over_time, quantile_over_time, topk).
+func LokiSelector(logql string) (string, error) {
+	sel, err := syntax.ParseLogSelector(logql, true)
+	if err != nil {
+		return "", fmt.Errorf("loki query %q: %w", logql, err)
+	}
+	return (&syntax.MatchersExpr{Mts: sel.Matchers()}).String(), nil
+}
