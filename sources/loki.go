@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -388,6 +389,8 @@ func (p *puller) spoolPage(s *shard, streams loghttp.Streams, boundary int64, se
 	return kept, nil
 }
 
+var categorize = http.Header{"X-Loki-Response-Encoding-Flags": {"categorize-labels"}}
+
 // queryRange asks for one page of a log query over [from, to).
 func (p *puller) queryRange(ctx context.Context, logql string, from, to int64, limit, page int) (loghttp.Streams, error) {
 	params := url.Values{
@@ -398,7 +401,10 @@ func (p *puller) queryRange(ctx context.Context, logql string, from, to int64, l
 		"direction": {"forward"},
 	}
 	var streams loghttp.Streams
-	err := p.c.call(ctx, "query_range", "GET", "/loki/api/v1/query_range", params, nil, func(body []byte) error {
+	// Labels extracted by the pipeline (| json, | logfmt, | pattern) come
+	// apart from the stream's labels, so they do not split a stream into
+	// one stream per line (Loki 3: categorize-labels).
+	err := p.c.callH(ctx, "query_range", "GET", "/loki/api/v1/query_range", params, categorize, nil, func(body []byte) error {
 		var resp loghttp.QueryResponse
 		if err := resp.UnmarshalJSON(body); err != nil {
 			return err

@@ -167,6 +167,17 @@ func TestLokiPagination(t *testing.T) {
 			}
 		})
 	}
+	t.Run("parsed labels do not split the stream", func(t *testing.T) {
+		ins, err := LokiInputs(context.Background(), LokiOptions{URL: loki.URL, Limit: 50},
+			[]LokiQuery{{"", `{test="pagination", stream="a"} | pattern "<name> <num>"`}}, lokiBase, lokiBase.Add(400*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ins) != 1 || ins[0].Name != `{stream="a", test="pagination"}` {
+			t.Fatalf("want one input for stream a, got %d", len(ins))
+		}
+		checkSameEntries(t, ins[0].Name, a.Entries, readLoki(t, &ins[0]))
+	})
 	t.Run("line filter", func(t *testing.T) {
 		ins, err := LokiInputs(context.Background(), LokiOptions{URL: loki.URL, Limit: 3},
 			[]LokiQuery{{"", `{test="pagination", stream="b"} |= "same 1"`}}, lokiBase, lokiBase.Add(400*time.Second))

@@ -185,6 +185,11 @@ func retryable(err error) bool {
 // it cannot parse is treated as truncated and retried. what names the call
 // in errors ("query_range", "push").
 func (c *lokiClient) call(ctx context.Context, what, method, path string, params url.Values, body []byte, decode func([]byte) error) error {
+	return c.callH(ctx, what, method, path, params, nil, body, decode)
+}
+
+// callH is call with extra request headers.
+func (c *lokiClient) callH(ctx context.Context, what, method, path string, params url.Values, hdr http.Header, body []byte, decode func([]byte) error) error {
 	u := *c.base
 	u.Path += path
 	if params != nil {
@@ -192,7 +197,7 @@ func (c *lokiClient) call(ctx context.Context, what, method, path string, params
 	}
 	var last error
 	for attempt := 0; ; attempt++ {
-		retryAfter, err := c.once(ctx, method, u.String(), body, decode)
+		retryAfter, err := c.once(ctx, method, u.String(), hdr, body, decode)
 		if err == nil {
 			return nil
 		}
@@ -226,7 +231,7 @@ func (c *lokiClient) call(ctx context.Context, what, method, path string, params
 }
 
 // once performs one attempt within the per-request timeout.
-func (c *lokiClient) once(ctx context.Context, method, u string, body []byte, decode func([]byte) error) (time.Duration, error) {
+func (c *lokiClient) once(ctx context.Context, method, u string, hdr http.Header, body []byte, decode func([]byte) error) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var rb io.Reader
@@ -236,6 +241,9 @@ func (c *lokiClient) once(ctx context.Context, method, u string, body []byte, de
 	req, err := http.NewRequestWithContext(ctx, method, u, rb)
 	if err != nil {
 		return 0, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	req.Header.Set("User-Agent", "postmortem")
 	if body != nil {
