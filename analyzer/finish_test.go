@@ -335,3 +335,48 @@ func TestFinishEdgeCases(t *testing.T) {
 		}
 	})
 }
+
+// TestFinishTriggers runs the whole analyzer over synthetic outages of
+// each population and checks the trigger kind.
+func TestFinishTriggers(t *testing.T) {
+	base := viralSpec{seconds: 4200, baseRPS: 3, surgeFrom: 1800, surgeTo: 3600, surgeRPS: 40, satFrom: 1900, killAt: 0,
+		relapseAt: 0, recoverAt: 0, pool: 20, errShare: 0.3}
+	base.killAt = 3400 // saturated from 1900 until the surge fades
+	tests := []struct {
+		name string
+		mod  func(s *viralSpec)
+		want string
+	}{
+		{"facebook surge", func(s *viralSpec) {}, "social-surge"},
+		{"curl from four addresses", func(s *viralSpec) { s.bot = true }, "bot-flood"},
+		{"browsers from three addresses", func(s *viralSpec) { s.few = true }, "few-sources"},
+		{"registration rush", func(s *viralSpec) { s.writeRush = true; s.surgeRPS = 60 }, "launch-rush"},
+		{"database down, traffic unchanged", func(s *viralSpec) { s.noSurge = true; s.errShare = 0.5 }, "backend-failure"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := base
+			tc.mod(&spec)
+			recs, evs := genViral(spec, 11)
+			// Saturation ends at killAt; the kill and restart events are dropped.
+			kept := evs[:0]
+			for _, e := range evs {
+				if e.Type != parsers.FPMChildExited && e.Type != parsers.FPMChildStarted && e.Time < (t0+spec.killAt)*1e9 || e.Time < (t0+10)*1e9 {
+					kept = append(kept, e)
+				}
+			}
+			a := feed(&Options{}, recs, kept, 1, func(int) int { return 0 }, []int{0})
+			rep := Finish(a, synthInputs, &Options{})
+			if len(rep.Incidents) != 1 {
+				t.Fatalf("incidents = %d, want 1", len(rep.Incidents))
+			}
+			tr := rep.Incidents[0].Trigger
+			if tr.Kind != tc.want {
+				t.Errorf("trigger = %s (%.2f) %q, want %s", tr.Kind, tr.Confidence, tr.Evidence, tc.want)
+			}
+			if len(tr.Evidence) == 0 {
+				t.Errorf("no evidence")
+			}
+		})
+	}
+}
