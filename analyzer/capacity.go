@@ -481,6 +481,7 @@ func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
 			Source: "derived", Confidence: "high",
 			Formula: "no incident: the busiest minute stayed within what the stack served while healthy",
 		})
+		capRep.Recommendations = []Recommendation{}
 		rep.Capacity = capRep
 		return
 	}

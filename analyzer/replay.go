@@ -349,6 +349,11 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	}
 	if !loadBound {
 		title, why := "Capacity was not the cause", "the errors came from something else (see restarts and saturation)"
+		verdict := "the configured pool serves every request"
+		if cur.errorRate >= 0.01 {
+			verdict = "no web, PHP or database limit was found saturated in the logs"
+			why = "the replay's errors come from an estimated pool size (pass --fpm-max-children); " + why
+		}
 		if obsRate < 0.01 {
 			title, why = "The stack held the surge", "no capacity change is needed"
 		}
@@ -357,8 +362,8 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 			Current:     fmt.Sprintf("pm.max_children = %.0f (%s)", f.pool, f.poolSrc),
 			Recommended: "no capacity change",
 			Formula:     "the incident's requests replayed against the configured pool",
-			Effect: fmt.Sprintf("Replayed on the %s incident, the configured pool serves every request (%.2f%% errors, observed %.1f%%): %s.",
-				span, 100*cur.errorRate, 100*obsRate, why),
+			Effect: fmt.Sprintf("Replayed on the %s incident, %s (%.2f%% errors, observed %.1f%%): %s.",
+				span, verdict, 100*cur.errorRate, 100*obsRate, why),
 			Cost: "none", ErrorRate: cwRound4(cur.errorRate), P95Ms: math.Round(cur.p95Ms),
 		}}
 		return append(recs, m.memoryRec(f)...)
@@ -599,8 +604,8 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		if cfg.dbFix {
 			st.MySQLMaxConnections = int(cfg.workers + 10)
 		}
-		if st.MySQLMaxConnections > 0 && f.maxConnSrc != "default" && float64(st.MySQLMaxConnections) <= f.maxConn {
-			st.MySQLMaxConnections = 0 // never lower a known limit
+		if st.MySQLMaxConnections > 0 && (f.maxConnSrc == "derived" || f.maxConnSrc != "default" && float64(st.MySQLMaxConnections) <= f.maxConn) {
+			st.MySQLMaxConnections = 0 // never lower a known limit, nor set one from estimates
 		}
 		if cfg.roomRate > 0 {
 			st.WaitingRoomViewsPerS = math.Round(cfg.roomRate/f.phpPerView*10) / 10
@@ -761,14 +766,22 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		need = f.maxConn + 10
 	}
 	if need > f.maxConn || f.tooManyConns > 0 {
-		recs = append(recs, Recommendation{
+		r := Recommendation{
 			ID: "mysql-max-connections", Title: "Let MySQL accept every PHP worker",
 			Current: fmt.Sprintf("max_connections = %.0f (%s)", f.maxConn, f.maxConnSrc), Recommended: fmt.Sprintf("max_connections = %.0f", need),
 			Formula: "Σ pm.max_children (all pools, all web servers) + cron/queue workers + admin ≤ max_connections",
 			Effect:  fmt.Sprintf("%d 'Too many connections' errors reached PHP in the logs; each extra worker needs a connection", f.tooManyConns),
 			Cost:    "a few MB per connection (per-thread buffers)", Config: cwMySQLSnippet(need - 10),
 			Settings: CapacitySettings{MySQLMaxConnections: int(need)},
-		})
+		}
+		if f.maxConnSrc == "derived" || f.poolSrc == "derived" {
+			// Estimates on both sides: no number to paste, only the rule.
+			r.Current = fmt.Sprintf("max_connections ≈ %.0f (estimated: the logs show 'Too many connections')", f.maxConn)
+			r.Recommended = "max_connections ≥ pm.max_children + 10 (pass --fpm-max-children and --mysql-max-connections for exact numbers)"
+			r.Config = "# my.cnf, [mysqld]\nmax_connections = <pm.max_children of every pool + 10>"
+			r.Settings = CapacitySettings{}
+		}
+		recs = append(recs, r)
 	}
 	return append(recs, m.memoryRec(f)...)
 }
