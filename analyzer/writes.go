@@ -588,6 +588,9 @@ func (w *writesAgg) classify() ([]wrClass, []string) {
 				continue
 			}
 			cls[i], why[i] = wrAmbiguous, "499 client gave up while PHP ran"
+			if run, ok := w.queuedUntil(r); ok && run > r.end {
+				why[i] = "499 client left the queue; FPM ran it afterwards"
+			}
 		case 502:
 			cls[i], why[i] = wrAmbiguous, "502 after reaching PHP"
 		case 504:
