@@ -287,11 +287,11 @@ func TestLokiTenant(t *testing.T) {
 			t.Errorf("wrong tenant: want no input and no error (an empty tenant), got %d, %v", len(ins), err)
 		}
 		start := time.Now()
-		_, err = LokiInputs(context.Background(), LokiOptions{URL: loki.URL, MinBackoff: time.Second}, q, lokiBase, end)
+		_, err = LokiInputs(context.Background(), LokiOptions{URL: loki.URL, MinBackoff: 6 * time.Second}, q, lokiBase, end)
 		if err == nil || !strings.Contains(err.Error(), "401 Unauthorized: no org id") {
 			t.Errorf("no tenant: err = %v, want Loki's 401", err)
 		}
-		if time.Since(start) > 900*time.Millisecond {
+		if time.Since(start) > 2500*time.Millisecond { // a retry waits 3..6 s
 			t.Errorf("a 401 was retried")
 		}
 
@@ -476,9 +476,9 @@ func TestLokiFaults(t *testing.T) {
 		ca := filepath.Join(t.TempDir(), "ca.pem")
 		writeFile(t, ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
 		opts := fakeOpts(srv.URL)
-		opts.MinBackoff = time.Second // a retry would show in the elapsed time
+		opts.MinBackoff = 6 * time.Second // a retry (3..6 s) would show in the elapsed time
 		start := time.Now()
-		if _, err := pullFake(opts); err == nil || !strings.Contains(err.Error(), "certificate") || time.Since(start) > 900*time.Millisecond {
+		if _, err := pullFake(opts); err == nil || !strings.Contains(err.Error(), "certificate") || time.Since(start) > 2500*time.Millisecond {
 			t.Errorf("unknown CA: err = %v after %v, want a certificate error without retries", err, time.Since(start))
 		}
 		for _, o := range []LokiOptions{{CAFile: ca}, {InsecureSkipVerify: true}} {
