@@ -317,3 +317,26 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("NextChunk after cancel = %v, want context.Canceled", err)
 	}
 }
+
+func TestUnreadableArchiveSkippedWithWarning(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "x.log.2.gz")
+	writeFile(t, bad, []byte{0x1f, 0x8b, 0xff, 0xff, 0, 0, 0, 0, 0, 0}) // gzip magic, bad header
+	xz := filepath.Join(dir, "x.log.1")
+	writeFile(t, xz, []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2})
+	cur := filepath.Join(dir, "x.log")
+	writeFile(t, cur, []byte("kept\n"))
+	ins, err := Expand([]string{filepath.Join(dir, "x.log*")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, r := readAll(t, &ins[0], 1024)
+	if diff := cmp.Diff([]line{{cur, 1, "kept"}}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	w := r.Warnings()
+	if len(w) != 2 || !strings.HasPrefix(w[0], bad+": unreadable gzip data") || !strings.HasPrefix(w[1], xz+": unreadable xz data, skipped: xz is not supported") {
+		t.Errorf("warnings %q", w)
+	}
+}
