@@ -445,6 +445,7 @@ type capFacts struct {
 	phpPerView                      float64  // PHP requests per page view in the incident, for the waiting room
 	oomKills                        int64    // PHP workers the kernel killed (OOM lines)
 	oomVictims                      []string // "mysqld ×12", sorted
+	replayErr, observedErr          float64  // the incident replayed as configured, and as logged
 }
 
 func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
@@ -486,6 +487,19 @@ func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
 		return
 	}
 	capRep.Recommendations = m.recommend(st, o, &f, from, to)
+	// How well the model reproduces the incident: the confidence of every
+	// replayed figure rests on it.
+	calib := "high"
+	switch d := math.Abs(f.replayErr - f.observedErr); {
+	case d > 0.5*max(f.observedErr, 0.02):
+		calib = "low"
+	case d > 0.2*max(f.observedErr, 0.02):
+		calib = "medium"
+	}
+	capRep.Figures = append(capRep.Figures, Figure{
+		Name: "replay as configured: error rate", Value: cwRound4(f.replayErr), Unit: "share", Source: "derived", Confidence: calib,
+		Formula: fmt.Sprintf("the incident's requests replayed against the configured pool; the logs show %.4f over the same window", f.observedErr),
+	})
 	// Listen backlog against the burst: the deepest queue the incident
 	// built in front of the configured pool with no backlog limit.
 	burst := m.replay(from, to, rpConfig{workers: f.pool, maxConn: f.dbLimit}, math.MaxInt32, m.patience, m.timeout)

@@ -176,6 +176,10 @@ func TestCapacitySurge(t *testing.T) {
 			if b := cwFigure(t, c, "burst: deepest PHP queue"); b.Value <= float64(s.backlog) {
 				t.Errorf("burst %v, want above the backlog %d", b.Value, s.backlog)
 			}
+			// The model reproduces the incident it replays.
+			if cal := cwFigure(t, c, "replay as configured: error rate"); cal.Confidence == "low" {
+				t.Errorf("replay calibration %+v", cal)
+			}
 			var chosen *Recommendation
 			ids := []string{}
 			for i := range c.Recommendations {

@@ -327,6 +327,7 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	if obsReq > 0 {
 		obsRate = obsErr / obsReq
 	}
+	f.replayErr, f.observedErr = cur.errorRate, obsRate
 	// When the incident's own requests, replayed against the pool as
 	// configured, run without errors, load was not what failed (a crash,
 	// a restart, memory): no capacity change would have held it, and the
