@@ -823,6 +823,12 @@ func (f *capFacts) figures(m *capModel) []Figure {
 		return "low"
 	}
 	svcConf := conf(len(m.svc))
+	svcFig := Figure{Name: "healthy service time", Value: cwRound2(f.svc * 1000), Unit: "ms", Source: "log", Confidence: svcConf,
+		Formula: "mean request time of PHP requests in healthy minutes"}
+	if len(m.svc) == 0 {
+		svcFig.Source, svcFig.Confidence = "default", "low"
+		svcFig.Formula = "the access log has no $request_time: 100 ms assumed; every figure built on it is a guess (add $request_time to the log_format)"
+	}
 	figs := []Figure{
 		{Name: "sustainable throughput", Value: cwRound2(f.sustainAll), Unit: "req/s", Source: "log", Confidence: "medium",
 			Formula: "most requests served per second over a minute while healthy (errors < 1%, p95 ≤ 2× baseline)"},
@@ -836,8 +842,7 @@ func (f *capFacts) figures(m *capModel) []Figure {
 			Formula: "arrivals in the busiest minute / 60, failed and abandoned requests included"},
 		Figure{Name: "peak demand, PHP", Value: cwRound2(f.peakDyn), Unit: "req/s", Source: "log", Confidence: "high",
 			Formula: "dynamic arrivals (not static files) in the busiest minute / 60"},
-		Figure{Name: "healthy service time", Value: cwRound2(f.svc * 1000), Unit: "ms", Source: "log", Confidence: svcConf,
-			Formula: "mean request time of PHP requests in healthy minutes"},
+		svcFig,
 		Figure{Name: "concurrency needed (Little's law)", Value: cwRound2(f.concurrency), Unit: "requests", Source: "derived", Confidence: svcConf,
 			Formula: fmt.Sprintf("L = λ × W = %.1f req/s × %.3f s", f.lambda, f.svc)},
 		Figure{Name: "PHP workers needed", Value: f.workersNeeded, Unit: "workers", Source: "derived", Confidence: svcConf,

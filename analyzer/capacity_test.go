@@ -349,3 +349,24 @@ func TestCapacityMergeOrder(t *testing.T) {
 		t.Errorf("capacity depends on the split:\n%+v\n%+v", *r1.Capacity, *r2.Capacity)
 	}
 }
+
+// TestCapacityNoRequestTime: a combined log without $request_time still
+// yields figures, and says the service time is assumed.
+func TestCapacityNoRequestTime(t *testing.T) {
+	s := surgeSpec{pool: 10, svc: 0.2, backlog: 100, patience: 10, base: 4, factor: 25, surgeFrom: 600, surgeTo: 1200, to: 1500, seed: 13}
+	recs := s.generate()
+	for _, r := range recs {
+		r.RequestTime, r.UpstreamTime = parsers.NoField, parsers.NoField
+	}
+	rep := capRun(recs, &State{Spans: []Span{{Start: cwT0/1e9 + 600, End: cwT0/1e9 + 1200}}, PoolSize: 10, PoolSizeSource: "log"}, &Options{})
+	if rep.Capacity == nil {
+		t.Fatal("no capacity")
+	}
+	f := cwFigure(t, rep.Capacity, "healthy service time")
+	if f.Source != "default" || f.Confidence != "low" {
+		t.Errorf("service time figure %+v, want a low-confidence default", f)
+	}
+	if d := cwFigure(t, rep.Capacity, "peak demand, PHP"); d.Value < 90 {
+		t.Errorf("peak PHP demand %.0f, want ≈ 100 (arrivals need no request time)", d.Value)
+	}
+}
