@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postmortem/postmortem/parsers"
 )
@@ -368,5 +369,42 @@ func TestCapacityNoRequestTime(t *testing.T) {
 	}
 	if d := cwFigure(t, rep.Capacity, "peak demand, PHP"); d.Value < 90 {
 		t.Errorf("peak PHP demand %.0f, want ≈ 100 (arrivals need no request time)", d.Value)
+	}
+}
+
+// TestCapacityNotCapacity: errors without a saturated web, PHP or database
+// limit (here: the kernel killing workers) get no mitigations, only the
+// verdict and the memory advice.
+func TestCapacityNotCapacity(t *testing.T) {
+	s := surgeSpec{pool: 10, svc: 0.2, backlog: 100, patience: 10, base: 4, factor: 25, surgeFrom: 600, surgeTo: 1200, to: 1500, seed: 17}
+	start := time.Unix(cwT0/1e9+600, 0).UTC()
+	oom := EventAgg{Count: 3, Sample: EventSample{Type: parsers.KernelOOMKill, Text: "php-fpm8.2", Num: [4]int64{120 * 1024}}}
+	st := &State{
+		Spans:    []Span{{Start: cwT0/1e9 + 600, End: cwT0/1e9 + 1200}},
+		PoolSize: 40, PoolSizeSource: "log",
+		Saturations: []Saturation{{Resource: "memory", Start: start}},
+		Events:      []EventAgg{oom},
+	}
+	rep := capRun(s.generate(), st, &Options{RAMMB: 2048})
+	var ids []string
+	var mem *Recommendation
+	for i, r := range rep.Capacity.Recommendations {
+		ids = append(ids, r.ID)
+		if r.Chosen {
+			t.Errorf("%s chosen", r.ID)
+		}
+		if r.ID == "worker-memory" {
+			mem = &rep.Capacity.Recommendations[i]
+		}
+	}
+	if len(ids) != 2 || ids[0] != "not-capacity" || mem == nil {
+		t.Fatalf("recommendations %v, want not-capacity and worker-memory", ids)
+	}
+	// 70% of 2048 MB / 120 MB (from the OOM line) = 11 workers, under 40.
+	if mem.Settings.MaxChildren != 11 || !strings.Contains(mem.Config, "pm.max_requests") {
+		t.Errorf("memory advice %+v", *mem)
+	}
+	if f := cwFigure(t, rep.Capacity, "worker memory (RSS)"); f.Value != 120 || f.Source != "log" {
+		t.Errorf("worker RSS %+v, want 120 MB from the OOM line", f)
 	}
 }
