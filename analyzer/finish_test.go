@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -378,5 +379,17 @@ func TestFinishTriggers(t *testing.T) {
 				t.Errorf("no evidence")
 			}
 		})
+	}
+}
+
+func TestSummaryAbsorbedSurge(t *testing.T) {
+	spec := viralSpec{seconds: 4200, baseRPS: 3, surgeFrom: 1800, surgeTo: 3000, surgeRPS: 30, satFrom: -1, killAt: -1, relapseAt: -1, recoverAt: -1, pool: 20}
+	recs, _ := genViral(spec, 5)
+	rep := Finish(feed(&Options{}, recs, nil, 1, func(int) int { return 0 }, []int{0}), synthInputs, &Options{})
+	if len(rep.Incidents) != 1 {
+		t.Fatalf("incidents = %d, want the surge", len(rep.Incidents))
+	}
+	if s := rep.Incidents[0].Summary; !strings.Contains(s, "kept answering") || strings.Contains(s, "in trouble") {
+		t.Errorf("summary of an absorbed surge: %q", s)
 	}
 }

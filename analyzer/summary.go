@@ -50,10 +50,15 @@ func summarize(st *State, rep *Report, i int) string {
 	day := inc.Start.In(loc).Format("Mon 2 Jan 2006")
 	var b strings.Builder
 	start := inc.Start.In(loc).Format("15:04")
+	// A surge the site absorbed is no outage: say so.
+	state := "the site was in trouble"
+	if inc.Impact.DegradedS == 0 && inc.Impact.ErrorRate < 0.01 {
+		state = "traffic surged but the site kept answering"
+	}
 	if inc.End != nil {
-		fmt.Fprintf(&b, "On %s between %s and %s (%s) the site was in trouble", day, start, inc.End.In(loc).Format("15:04"), humanDur(inc.End.Sub(inc.Start).Seconds()))
+		fmt.Fprintf(&b, "On %s between %s and %s (%s) %s", day, start, inc.End.In(loc).Format("15:04"), humanDur(inc.End.Sub(inc.Start).Seconds()), state)
 	} else {
-		fmt.Fprintf(&b, "On %s from %s until the end of the logs the site was in trouble", day, start)
+		fmt.Fprintf(&b, "On %s from %s until the end of the logs %s", day, start, state)
 	}
 	if w := triggerWords[inc.Trigger.Kind]; w != "" && inc.Trigger.Kind != "unknown" {
 		fmt.Fprintf(&b, ", set off by %s", w)
