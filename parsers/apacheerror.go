@@ -35,7 +35,7 @@ func (r *apacheErrorReader) Feed(line []byte, num int64, emit func(*Event)) erro
 		return nil // journalctl's own "-- Logs begin at …" lines
 	}
 	e := &r.ev
-	*e = Event{Kind: KindApacheError, Lines: 1}
+	*e = Event{Kind: KindApacheError, Lines: 1, Line: num}
 	ok := false
 	switch {
 	case isApacheStamp(line):

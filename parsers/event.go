@@ -143,6 +143,13 @@ const (
 // Event is one record of an error, FPM, MySQL or kernel log. Byte-slice
 // fields alias the input line (single-line formats) or a buffer owned by the
 // multi-line reader; they are valid until the next record is read.
+//
+// Line and Lines place the record in its input: its first physical line is
+// Line, its last at least Line+Lines-1 (more when lines that are not its
+// own fall inside it: another unit's lines in a journal the syslog router
+// splits, skipped lines). A multi-line record is emitted when the next one
+// starts or on Flush, so the num of the Feed call that emits it is not its
+// line; Line is.
 type Event struct {
 	Time     int64 // Unix nanoseconds, UTC; 0 when the line carries no time
 	Relative bool  // Time is seconds since boot (raw dmesg), not absolute
@@ -163,6 +170,7 @@ type Event struct {
 	Code     int64  // Apache "AHnnnnn" message code, 0 when none
 	Text     []byte // the message after the line's prefix
 	Lines    int    // physical lines this record spans (1 for single-line formats)
+	Line     int64  // 1-based number of the record's first physical line (the num given to Feed)
 }
 
 // Reset clears e for reuse.

@@ -37,12 +37,12 @@ func (r *fpmReader) Feed(line []byte, num int64, emit func(*Event)) error {
 		return nil // journalctl's own "-- Logs begin at …" lines
 	}
 	e := &r.ev
-	*e = Event{Kind: KindFPM, Lines: 1}
+	*e = Event{Kind: KindFPM, Lines: 1, Line: num}
 	if !r.parse(line, e) {
 		if !r.wrap.unwrapTo(line, &r.w, isFPMLine) {
 			return &LineError{Reason: reasonNotFPM, Detail: detailf("expected [dd-Mon-yyyy hh:mm:ss] LEVEL:", line)}
 		}
-		*e = Event{Kind: KindFPM, Lines: 1, Time: r.w.time, Unit: r.w.prog}
+		*e = Event{Kind: KindFPM, Lines: 1, Line: num, Time: r.w.time, Unit: r.w.prog}
 		if !r.parse(r.w.msg, e) {
 			return &LineError{Reason: reasonNotFPM, Detail: detailf("expected a php-fpm message", r.w.msg)}
 		}

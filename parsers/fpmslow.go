@@ -23,6 +23,7 @@ type fpmSlowReader struct {
 	text    []byte // script + frames
 	frames  int64
 	lines   int
+	first   int64 // number of the header line
 	ev      Event
 }
 
@@ -41,7 +42,7 @@ func (r *fpmSlowReader) Feed(line []byte, num int64, emit func(*Event)) error {
 		r.Flush(emit)
 		r.hdr = append(r.hdr[:0], line...)
 		r.text = r.text[:0]
-		r.frames, r.lines, r.pending = 0, 1, true
+		r.frames, r.lines, r.first, r.pending = 0, 1, num, true
 		return nil
 	}
 	if r.pending && len(r.text)+len(line) >= maxRecordBytes {
@@ -74,7 +75,7 @@ func (r *fpmSlowReader) Flush(emit func(*Event)) {
 	}
 	r.pending = false
 	e := &r.ev
-	*e = Event{Kind: KindFPMSlow, Type: FPMSlowTrace, Level: LevelNotice, Lines: r.lines, Text: r.text}
+	*e = Event{Kind: KindFPMSlow, Type: FPMSlowTrace, Level: LevelNotice, Lines: r.lines, Line: r.first, Text: r.text}
 	wall, frac, _, n := fpmStamp(r.hdr)
 	e.Time = r.clock.zone.unix(wall)*1e9 + frac
 	h := r.hdr[n+len(" [pool "):]

@@ -259,7 +259,7 @@ func newDmesgReader(opts EventOptions) *dmesgReader { return &dmesgReader{clock:
 func (r *dmesgReader) Feed(line []byte, num int64, emit func(*Event)) error {
 	line = trimEOL(line)
 	e := &r.ev
-	*e = Event{Kind: KindKernel, Lines: 1}
+	*e = Event{Kind: KindKernel, Lines: 1, Line: num}
 	if up, m := stripUptime(line); len(m) < len(line) {
 		e.Time, e.Relative = up, true
 		classifyKernel(m, e)

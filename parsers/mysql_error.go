@@ -22,7 +22,8 @@ const mysqlClassifyLines = 16
 // critical), Code the MySQL 8 "[MY-nnnnnn]" code, Type and Num from
 // classifyMySQL, Text the message after the label and subsystem followed by
 // "\n" and each continuation line (bounded by mysqlMaxText), Lines the
-// physical lines, Client the host of an "Aborted connection", Unit the
+// physical lines, Line the number of the stamped (or labeled) line that
+// starts the record, Client the host of an "Aborted connection", Unit the
 // syslog program when the line was wrapped.
 type mysqlErrorReader struct {
 	zone    zoneCache
@@ -66,7 +67,7 @@ func (r *mysqlErrorReader) Feed(line []byte, num int64, emit func(*Event)) error
 				r.finish()
 				emit(&r.cur)
 			}
-			r.startBody(r.wrapperTime(line), b, prog)
+			r.startBody(num, r.wrapperTime(line), b, prog)
 			return nil
 		}
 	}
@@ -84,7 +85,7 @@ func (r *mysqlErrorReader) Feed(line []byte, num int64, emit func(*Event)) error
 		r.finish()
 		emit(&r.cur)
 	}
-	r.start(st, rest, prog)
+	r.start(num, st, rest, prog)
 	return nil
 }
 
@@ -97,18 +98,19 @@ func (r *mysqlErrorReader) Flush(emit func(*Event)) {
 	}
 }
 
-// start begins a record at a stamped line.
-func (r *mysqlErrorReader) start(st mysqlStamp, rest, prog []byte) {
+// start begins a record at stamped line num.
+func (r *mysqlErrorReader) start(num int64, st mysqlStamp, rest, prog []byte) {
 	var ns int64
 	if sec, ok := r.unix(st); ok {
 		ns = sec*1e9 + st.nsec
 	}
-	r.startBody(ns, parseMySQLBody(rest), prog)
+	r.startBody(num, ns, parseMySQLBody(rest), prog)
 }
 
-// startBody begins a record at time ns (0: unknown) with the parsed body b.
-func (r *mysqlErrorReader) startBody(ns int64, b mysqlBody, prog []byte) {
-	r.cur = Event{Kind: KindMySQLError, Lines: 1, Time: ns}
+// startBody begins a record at line num and time ns (0: unknown) with the
+// parsed body b.
+func (r *mysqlErrorReader) startBody(num, ns int64, b mysqlBody, prog []byte) {
+	r.cur = Event{Kind: KindMySQLError, Lines: 1, Line: num, Time: ns}
 	r.have = true
 	r.hostS, r.hostE = 0, 0
 	r.cur.Level = b.level

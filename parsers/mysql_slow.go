@@ -14,7 +14,9 @@ import "bytes"
 // examined, Num[3] rows sent (each -1 when missing or corrupted), Text the
 // statement (without its final ';'; "use db;" and "SET timestamp=N;" lines
 // are metadata, not statement), Host "user@host", Unit the database, PID the
-// connection (thread) id.
+// connection (thread) id, Line the record's first line (its first "# …"
+// header: "# Time:" when it has one, else "# User@Host:" or the first
+// header after the previous record's statement).
 //
 // Time is the statement's start: "SET timestamp=N" when the record has it
 // (an epoch: the reliable clock), refined by "# Time:" minus Query_time when
@@ -34,6 +36,7 @@ type mysqlSlowReader struct {
 	stmt     bool // the statement proper has begun
 	haveQT   bool
 	lines    int
+	first    int64 // number of the record's first line
 	timeNs   int64 // from "# Time:"
 	timeAbs  bool  // "# Time:" carried a zone (Z / offset)
 	timeFrac bool  // "# Time:" had a fraction of a second
@@ -65,7 +68,7 @@ func (r *mysqlSlowReader) Feed(line []byte, num int64, emit func(*Event)) error 
 	line = mysqlTrimCR(line)
 	if len(line) > 0 && line[0] == '#' && !mysqlHasPrefix(line, "# administrator command:") &&
 		(!r.stmt || isSlowHeader(line)) {
-		r.header(line, emit)
+		r.header(line, num, emit)
 		return nil
 	}
 	if isSlowBanner(line) {
@@ -85,10 +88,10 @@ func (r *mysqlSlowReader) Feed(line []byte, num int64, emit func(*Event)) error 
 // Flush implements EventReader.
 func (r *mysqlSlowReader) Flush(emit func(*Event)) { r.finish(emit) }
 
-// open starts a new record, emitting the open one.
-func (r *mysqlSlowReader) open(emit func(*Event)) {
+// open starts a new record at line num, emitting the open one.
+func (r *mysqlSlowReader) open(num int64, emit func(*Event)) {
 	r.finish(emit)
-	r.have = true
+	r.have, r.first = true, num
 	r.num = [4]int64{-1, -1, -1, -1}
 	r.text = r.text[:0]
 	r.host = r.host[:0]
@@ -98,14 +101,14 @@ func (r *mysqlSlowReader) open(emit func(*Event)) {
 	r.pid = 0
 }
 
-// header handles one "# …" line.
-func (r *mysqlSlowReader) header(line []byte, emit func(*Event)) {
+// header handles "# …" line num.
+func (r *mysqlSlowReader) header(line []byte, num int64, emit func(*Event)) {
 	rest := line[1:]
 	rest = mysqlTrimLeft(rest)
 	switch {
 	case mysqlHasPrefix(rest, "Time:"):
 		if !r.have || r.body || r.timeSet || r.haveQT || len(r.host) > 0 {
-			r.open(emit)
+			r.open(num, emit)
 		}
 		t := mysqlTrimLeft(rest[len("Time:"):])
 		// Percona: "# Time: 071218 11:48:27 # User@Host: …" on one line.
@@ -125,19 +128,19 @@ func (r *mysqlSlowReader) header(line []byte, emit func(*Event)) {
 		return
 	case mysqlHasPrefix(rest, "User@Host:"):
 		if !r.have || r.body || r.haveQT {
-			r.open(emit)
+			r.open(num, emit)
 		}
 		r.lines++
 		r.userHost(rest[len("User@Host:"):])
 		return
 	case mysqlHasPrefix(rest, "Query_time:"):
 		if !r.have || r.body || r.haveQT {
-			r.open(emit)
+			r.open(num, emit)
 		}
 		r.haveQT = true
 	default:
 		if !r.have || r.body {
-			r.open(emit)
+			r.open(num, emit)
 		}
 	}
 	r.lines++
@@ -272,7 +275,7 @@ func (r *mysqlSlowReader) finish(emit func(*Event)) {
 	}
 	if r.haveQT || r.stmt || len(r.useLine) > 0 {
 		e := &r.ev
-		*e = Event{Kind: KindMySQLSlow, Type: MySQLSlowQuery, Level: LevelInfo, Num: r.num, PID: r.pid, Lines: r.lines}
+		*e = Event{Kind: KindMySQLSlow, Type: MySQLSlowQuery, Level: LevelInfo, Num: r.num, PID: r.pid, Lines: r.lines, Line: r.first}
 		e.Time = r.startTime()
 		text := r.text
 		if !r.stmt {

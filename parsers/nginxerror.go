@@ -28,6 +28,7 @@ type nginxErrorReader struct {
 	buf     []byte // the pending record, its physical lines joined by '\n'
 	pending bool
 	lines   int
+	first   int64  // number of the record's first line
 	outer   int64  // time of the outer layer, used when the record has no stamp of its own
 	unitBuf []byte // program of the outer layer
 	ev      Event
@@ -44,11 +45,11 @@ func (r *nginxErrorReader) Feed(line []byte, num int64, emit func(*Event)) error
 		return nil // journalctl's own "-- Logs begin at …" lines
 	}
 	if isNginxStamp(line) || hasPrefixString(line, "nginx: [") && isNginxBare(line) {
-		return r.start(line, 0, nil, emit)
+		return r.start(line, num, 0, nil, emit)
 	}
 	r.w.form = wrapNone
 	if len(line) > 0 && r.wrap.unwrapTo(line, &r.w, isNginxLine) {
-		return r.start(r.w.msg, r.w.time, r.w.prog, emit)
+		return r.start(r.w.msg, num, r.w.time, r.w.prog, emit)
 	}
 	if r.w.form == wrapSyslog || r.w.form == wrapISO {
 		// A syslog line of another program (a journal mixing units) is
@@ -67,9 +68,9 @@ func (r *nginxErrorReader) Feed(line []byte, num int64, emit func(*Event)) error
 	return &LineError{Reason: reasonNotNginxError, Detail: detailf("no nginx stamp", line)}
 }
 
-// start begins a new record with line (its own stamp, or none and the outer
-// layer's time).
-func (r *nginxErrorReader) start(line []byte, outer int64, unit []byte, emit func(*Event)) error {
+// start begins a new record with line number num (its own stamp, or none
+// and the outer layer's time).
+func (r *nginxErrorReader) start(line []byte, num, outer int64, unit []byte, emit func(*Event)) error {
 	r.Flush(emit)
 	if isNginxStamp(line) {
 		var ev Event
@@ -80,7 +81,7 @@ func (r *nginxErrorReader) start(line []byte, outer int64, unit []byte, emit fun
 	r.buf = append(r.buf[:0], line...)
 	r.unitBuf = append(r.unitBuf[:0], unit...)
 	r.outer = outer
-	r.pending, r.lines = true, 1
+	r.pending, r.lines, r.first = true, 1, num
 	return nil
 }
 
@@ -91,7 +92,7 @@ func (r *nginxErrorReader) Flush(emit func(*Event)) {
 	}
 	r.pending = false
 	e := &r.ev
-	*e = Event{Kind: KindNginxError, Lines: r.lines, Time: r.outer}
+	*e = Event{Kind: KindNginxError, Lines: r.lines, Line: r.first, Time: r.outer}
 	if len(r.unitBuf) > 0 {
 		e.Unit = r.unitBuf
 	}

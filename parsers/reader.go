@@ -21,8 +21,10 @@ type EventOptions struct {
 //
 // Feed takes the next physical line (without its newline) and its 1-based
 // number, and calls emit for each record the line completes; the *Event is
-// valid only during the call. Feed returns a *LineError when the line is
-// skipped (it belongs to no record); every other line counts as parsed.
+// valid only during the call. Every emitted Event carries in Line the num
+// of the record's first line, whether that Feed, a later one or Flush emits
+// it. Feed returns a *LineError when the line is skipped (it belongs to no
+// record); every other line counts as parsed.
 type EventReader interface {
 	Feed(line []byte, num int64, emit func(*Event)) error
 	Flush(emit func(*Event))

@@ -139,12 +139,14 @@ func (r *syslogRouter) Feed(line []byte, num int64, emit func(*Event)) error {
 	p := programOf(r.w.prog)
 	switch p {
 	case progKernel, progSystemd, progOther:
-		r.local(p, r.w.time, r.w.prog, nil, LevelUnknown, r.w.msg, emit)
+		r.local(p, num, r.w.time, r.w.prog, nil, LevelUnknown, r.w.msg, emit)
 		return nil
 	}
 	// Sub-formats read the whole line: their readers know the syslog
-	// layer and prefer the stamp of the inner line. nginx records are
-	// flushed at once: a journal line is never continued.
+	// layer and prefer the stamp of the inner line. They get the physical
+	// line number, so the Line of their records (a MySQL record emitted
+	// when its next one starts, or on Flush) is the input's. nginx records
+	// are flushed at once: a journal line is never continued.
 	r.outer, r.unit, r.emit = r.w.time, r.w.prog, emit
 	sub := r.subs.reader(p)
 	err := sub.Feed(line, num, r.fillFn)
@@ -154,7 +156,7 @@ func (r *syslogRouter) Feed(line []byte, num int64, emit func(*Event)) error {
 	if err != nil {
 		// The line is a well-formed syslog line whose message the
 		// sub-format does not know: keep it as the syslogProg's EventOther.
-		r.local(progOther, r.w.time, r.w.prog, nil, LevelUnknown, r.w.msg, emit)
+		r.local(progOther, num, r.w.time, r.w.prog, nil, LevelUnknown, r.w.msg, emit)
 	}
 	return nil
 }
@@ -167,7 +169,7 @@ func (r *syslogRouter) feedMessage(t int64, prog, unit []byte, lv Level, msg []b
 	p := programOf(prog)
 	switch p {
 	case progKernel, progSystemd, progOther:
-		r.local(p, t, prog, unit, lv, msg, emit)
+		r.local(p, num, t, prog, unit, lv, msg, emit)
 		return
 	}
 	r.outer, r.unit, r.emit = t, prog, emit
@@ -175,15 +177,15 @@ func (r *syslogRouter) feedMessage(t int64, prog, unit []byte, lv Level, msg []b
 	err := sub.Feed(msg, num, r.fillFn)
 	sub.Flush(r.fillFn)
 	if err != nil {
-		r.local(progOther, t, prog, unit, lv, msg, emit)
+		r.local(progOther, num, t, prog, unit, lv, msg, emit)
 	}
 }
 
-// local emits a KindKernel event for a kernel, systemd or other line; a
-// non-empty unit overrides the unit of systemd events.
-func (r *syslogRouter) local(p syslogProg, t int64, prog, unit []byte, lv Level, msg []byte, emit func(*Event)) {
+// local emits a KindKernel event for a kernel, systemd or other line
+// (number num); a non-empty unit overrides the unit of systemd events.
+func (r *syslogRouter) local(p syslogProg, num, t int64, prog, unit []byte, lv Level, msg []byte, emit func(*Event)) {
 	e := &r.ev
-	*e = Event{Kind: KindKernel, Time: t, Level: lv, Unit: prog, Lines: 1, Text: msg}
+	*e = Event{Kind: KindKernel, Time: t, Level: lv, Unit: prog, Lines: 1, Line: num, Text: msg}
 	switch p {
 	case progKernel:
 		_, m := stripUptime(msg)
