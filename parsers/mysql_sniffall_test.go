@@ -11,10 +11,9 @@ import (
 func TestMySQLPackageSniff(t *testing.T) {
 	// Not here: mariadb11-journal.log mixes a systemd line with mariadbd
 	// ones, so it is a journal for the syslog router to split (kind
-	// kernel); mysql80-docker.log is claimed by the nginx error sniffer,
-	// which reads "2024-11-21 10:15:00+00:00 [Note] [Entrypoint]: …" as a
-	// wrapped nginx line (reported to the owner of sniff.go/nginxerror.go).
+	// kernel).
 	files := []string{
+		filepath.Join("testdata", "mysql-error", "mysql80-docker.log"),
 		filepath.Join("testdata", "mysql-error", "mariadb10-edge.log"),
 		filepath.Join("testdata", "mysql-slow", "mysql80-slow-extra.log"),
 		filepath.Join("testdata", "mysql-slow", "mariadb-slow-crlf.log"),

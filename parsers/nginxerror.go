@@ -119,6 +119,8 @@ func isNginxStamp(b []byte) bool {
 
 // isNginxBare reports whether b is a stamp-less nginx line as nginx writes
 // to stderr under systemd or docker: "nginx: [emerg] …" or "[alert] …".
+// The level must be one nginx writes, so MySQL's "[Note] [Entrypoint]: …"
+// and "[System] [MY-010116] …" are not nginx lines.
 func isNginxBare(b []byte) bool {
 	if hasPrefixString(b, "nginx: [") {
 		b = b[7:]
@@ -130,8 +132,17 @@ func isNginxBare(b []byte) bool {
 	if end < 0 {
 		return false
 	}
-	_, ok := levelWord(b[1:end])
-	return ok
+	return isNginxLevel(b[1:end])
+}
+
+// isNginxLevel reports whether b is one of the levels nginx writes
+// (ngx_log.c err_levels): lower case, no MySQL or PHP-FPM words.
+func isNginxLevel(b []byte) bool {
+	switch string(b) {
+	case "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug":
+		return true
+	}
+	return false
 }
 
 // nginxBare parses a stamp-less "nginx: [level] msg" line into e.

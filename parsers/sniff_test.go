@@ -40,6 +40,21 @@ func TestSniff(t *testing.T) {
 		{"dmesg", []string{`[    0.000000] Linux version 6.1.0-26-amd64`, `[12345.678901] Out of memory: Killed process 4242 (php-fpm8.2) total-vm:1kB, anon-rss:1kB`}, KindKernel, "dmesg"},
 		{"dmesg -T", []string{`[Thu Nov 21 10:15:02 2024] Out of memory: Killed process 4242 (php-fpm8.2) total-vm:1kB, anon-rss:1kB`}, KindKernel, "dmesg -T"},
 		{"mariadb error", []string{`2023-10-21 10:45:59 0 [Note] Starting MariaDB 10.11.6-MariaDB-0+deb12u1 source revision fecd78b83785d5ae96f2c6ff340375be803cd299 as process 1273`, `2023-10-21 10:45:59 0 [Note] InnoDB: Compressed tables use zlib 1.2.13`, `2023-10-21 10:46:00 0 [Note] /usr/sbin/mariadbd: ready for connections.`}, KindMySQLError, ""},
+		{"mysql 8 docker entrypoint", []string{
+			`2024-11-21 10:15:00+00:00 [Note] [Entrypoint]: Entrypoint script for MySQL Server 8.0.40-1.el9 started.`,
+			`2024-11-21 10:15:01+00:00 [Note] [Entrypoint]: Initializing database files`,
+			`2024-11-21T10:15:02.123456Z 0 [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.40) starting as process 80`,
+			`2024-11-21T10:15:03.001500Z 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '8.0.40'  socket: '/var/run/mysqld/mysqld.sock'  port: 0  MySQL Community Server - GPL.`,
+			`2024-11-21 10:15:04+00:00 [Note] [Entrypoint]: Temporary server started.`,
+		}, KindMySQLError, "mysql 8.x"},
+		{"mysql 8 entrypoint only", []string{
+			`2024-11-21 10:15:00+00:00 [Note] [Entrypoint]: Entrypoint script for MySQL Server 8.0.40-1.el9 started.`,
+			`2024-11-21 10:15:01+00:00 [Note] [Entrypoint]: Switching to dedicated user 'mysql'`,
+		}, KindMySQLError, ""},
+		{"mysql 8 in syslog", []string{
+			`Nov 21 10:15:02 db mysqld[812]: [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.40) starting as process 812`,
+			`Nov 21 10:15:03 db mysqld[812]: [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '8.0.40'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - GPL.`,
+		}, KindMySQLError, ""},
 		{"mysql slow", []string{`# Time: 2024-11-21T10:15:02.123456Z`, `# User@Host: app[app] @ localhost []  Id:    42`, `# Query_time: 7.725616  Lock_time: 0.000328 Rows_sent: 4  Rows_examined: 1543720`, `SET timestamp=1732184102;`, `SELECT * FROM t WHERE a = 1;`}, KindMySQLSlow, ""},
 		{"access combined", []string{`1.2.3.4 - - [21/Nov/2024:10:15:02 +0100] "GET / HTTP/1.1" 200 512 "-" "curl/8.0"`, `1.2.3.5 - - [21/Nov/2024:10:15:03 +0100] "GET /a HTTP/1.1" 404 12 "-" "curl/8.0"`}, KindAccess, ""},
 	} {
