@@ -37,12 +37,12 @@ func TestPushToLokiRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			loc, _ := time.LoadLocation(tr.Zone)
-			for _, s := range lokiStreams {
-				want, err := os.ReadFile(filepath.Join(dir, s.file))
+			for _, s := range simulate.LokiStreams {
+				want, err := os.ReadFile(filepath.Join(dir, s.File))
 				if err != nil {
 					t.Fatal(err)
 				}
-				q := sources.LokiQuery{LogQL: `{host="web1", filename="` + s.filename + `"}`}
+				q := sources.LokiQuery{LogQL: `{host="web1", filename="` + s.Filename + `"}`}
 				ins, err := sources.LokiInputs(context.Background(), sources.LokiOptions{URL: loki.URL, Parallel: 8}, []sources.LokiQuery{q},
 					tr.WindowStart.Add(-time.Hour), tr.WindowEnd.Add(time.Hour))
 				if err != nil {
@@ -50,12 +50,12 @@ func TestPushToLokiRoundTrip(t *testing.T) {
 				}
 				if len(want) == 0 {
 					if len(ins) != 0 {
-						t.Errorf("%s: empty file, %d inputs", s.file, len(ins))
+						t.Errorf("%s: empty file, %d inputs", s.File, len(ins))
 					}
 					continue
 				}
-				if len(ins) != 1 || ins[0].Labels["job"] != s.job {
-					t.Fatalf("%s: %d inputs (%+v)", s.file, len(ins), ins)
+				if len(ins) != 1 || ins[0].Labels["job"] != s.Job {
+					t.Fatalf("%s: %d inputs (%+v)", s.File, len(ins), ins)
 				}
 				for bytes.Contains(want, []byte("\n\n")) { // empty lines are not pushed
 					want = bytes.ReplaceAll(want, []byte("\n\n"), []byte("\n"))
@@ -63,18 +63,18 @@ func TestPushToLokiRoundTrip(t *testing.T) {
 				want = bytes.TrimPrefix(want, []byte("\n"))
 				got, times := readInput(t, &ins[0])
 				if !bytes.Equal(got, want) {
-					t.Errorf("%s: %d bytes back from Loki, want %d identical bytes", s.file, len(got), len(want))
+					t.Errorf("%s: %d bytes back from Loki, want %d identical bytes", s.File, len(got), len(want))
 				}
 				var prev int64
 				lines := bytes.SplitAfter(got, []byte{'\n'})
 				for i, ts := range times {
 					if ts <= prev {
-						t.Fatalf("%s:%d: Loki time %d not after %d", s.file, i+1, ts, prev)
+						t.Fatalf("%s:%d: Loki time %d not after %d", s.File, i+1, ts, prev)
 					}
 					prev = ts
-					if lt, ok := lineTime(bytes.TrimSuffix(lines[i], []byte{'\n'}), loc, tr.WindowStart.Year()); ok {
+					if lt, ok := simulate.LineTime(bytes.TrimSuffix(lines[i], []byte{'\n'}), loc, tr.WindowStart.Year()); ok {
 						if d := time.Duration(ts - lt.UnixNano()); d > time.Minute || d < -time.Minute {
-							t.Fatalf("%s:%d: Loki time %v, line time %v", s.file, i+1, time.Unix(0, ts).UTC(), lt.UTC())
+							t.Fatalf("%s:%d: Loki time %v, line time %v", s.File, i+1, time.Unix(0, ts).UTC(), lt.UTC())
 						}
 					}
 				}
@@ -119,16 +119,16 @@ func TestLineTime(t *testing.T) {
 		`241121 10:05:02 [Note] mysqld: ready for connections.`,
 		`Nov 21 10:05:02 web1 kernel: Out of memory: Killed process 4242 (php-fpm8.2)`,
 	} {
-		got, ok := lineTime([]byte(line), loc, 2024)
+		got, ok := simulate.LineTime([]byte(line), loc, 2024)
 		if !ok || !got.Equal(want) {
-			t.Errorf("lineTime(%q) = %v, %v; want %v", line, got.UTC(), ok, want)
+			t.Errorf("simulate.LineTime(%q) = %v, %v; want %v", line, got.UTC(), ok, want)
 		}
 	}
-	got, ok := lineTime([]byte("2024-11-21  9:05:02 0 [Note] InnoDB"), loc, 2024)
+	got, ok := simulate.LineTime([]byte("2024-11-21  9:05:02 0 [Note] InnoDB"), loc, 2024)
 	if !ok || !got.Equal(want.Add(-time.Hour)) {
 		t.Errorf("space-padded hour: %v %v", got, ok)
 	}
-	if _, ok := lineTime([]byte("script_filename = /var/www/site/index.php"), loc, 2024); ok {
+	if _, ok := simulate.LineTime([]byte("script_filename = /var/www/site/index.php"), loc, 2024); ok {
 		t.Error("a continuation line has a time")
 	}
 }

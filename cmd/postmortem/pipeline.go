@@ -218,36 +218,6 @@ func (s *skewStats) check(input int, own *int64, entry int64) {
 	}
 }
 
-// checkEither is check for a record whose first line is one of two
-// candidates: it counts a disagreement only when both are off.
-func (s *skewStats) checkEither(input int, own *int64, a, b int64) {
-	if a == 0 {
-		a = b
-	}
-	if b == 0 {
-		b = a
-	}
-	if a == 0 {
-		return
-	}
-	if *own == 0 {
-		s.check(input, own, a)
-		return
-	}
-	da, db := abs64(*own-a), abs64(*own-b)
-	if da <= skewTolerance || db <= skewTolerance {
-		return
-	}
-	s.check(input, own, a)
-}
-
-func abs64(v int64) int64 {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
 func (s *skewStats) merge(o *skewStats) {
 	for in, k := range o.byInput {
 		t := s.get(in)
@@ -336,29 +306,22 @@ func readEvents(ctx context.Context, input int, p *plan, agg *analyzer.Aggregato
 	// records say they span. The difference (blank separators, banners) is
 	// counted as parsed, so lines = parsed + skipped holds exactly.
 	var accepted, recorded int64
-	// Loki's entry times of the last lines fed (files have none). A record
-	// is emitted on its own last line or when the next record starts, so
-	// its first line is one of two candidates.
+	// Loki's entry times of the last lines fed (files have none), to look
+	// up the entry time of a record's first line.
 	var ring [4096]int64
 	var cur int64
-	entryFor := func(e *parsers.Event) (int64, int64) {
-		span := int64(max(e.Lines, 1))
-		a, b := cur-span, cur-span+1
-		get := func(n int64) int64 {
-			if n < 1 || cur-n >= int64(len(ring)) {
-				return 0
-			}
-			return ring[n%int64(len(ring))]
+	entryOf := func(e *parsers.Event) int64 {
+		if e.Line < 1 || cur-e.Line >= int64(len(ring)) {
+			return 0
 		}
-		return get(a), get(b)
+		return ring[e.Line%int64(len(ring))]
 	}
 	emit := func(e *parsers.Event) {
 		recorded += int64(max(e.Lines, 1))
 		if !e.Relative {
-			a, b := entryFor(e)
-			skew.checkEither(input, &e.Time, a, b)
+			skew.check(input, &e.Time, entryOf(e))
 		}
-		agg.AddEvent(input, 0, e)
+		agg.AddEvent(input, e.Line, e)
 	}
 	for {
 		c, err := r.NextChunk(buf)
@@ -367,14 +330,7 @@ func readEvents(ctx context.Context, input int, p *plan, agg *analyzer.Aggregato
 			if c.EntryTimes != nil {
 				ring[num%int64(len(ring))] = c.EntryTimes[num-c.FirstLine]
 			}
-			ferr := er.Feed(line, num, func(e *parsers.Event) {
-				recorded += int64(max(e.Lines, 1))
-				if !e.Relative && c.EntryTimes != nil {
-					a, b := entryFor(e)
-					skew.checkEither(input, &e.Time, a, b)
-				}
-				agg.AddEvent(input, num, e)
-			})
+			ferr := er.Feed(line, num, emit)
 			if ferr != nil {
 				agg.Skip(input, num, reason(ferr), sampleText(c.Part, multi, line))
 				return
