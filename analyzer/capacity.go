@@ -16,12 +16,12 @@ import (
 // request stream (replay.go).
 //
 // Memory bound, per aggregator (one per parsing worker until they merge):
-// one capRec (20 bytes) per dynamic request, at most capMaxRecs (2^22,
-// 80 MiB); beyond the cap the state keeps a consistent
+// one capRec (20 bytes) per dynamic request, at most capMaxRecs (2^20,
+// 20 MiB); beyond the cap the state keeps a consistent
 // sample of clients (whole clients kept or dropped, the rate halving each
 // time the cap is reached) and the replay scales the pool to the sample.
 // Plus one capSec (32 bytes) per second that saw a request.
-const capMaxRecs = 1 << 22
+const capMaxRecs = 1 << 20
 
 // Request classes of issue 6.
 const (
@@ -198,6 +198,11 @@ func (c *capacityAgg) merge(o *capacityAgg) {
 		s.qfail += v.qfail
 	}
 	c.lastP = nil
+	if len(c.recs) == 0 && c.shift <= o.shift {
+		// Adopt o's records instead of copying them: o is done.
+		c.recs, c.shift, o.recs = o.recs, o.shift, nil
+		return
+	}
 	c.shrink(max(c.shift, o.shift))
 	for _, r := range o.recs {
 		if capKeep(r.client, c.shift) {

@@ -16,7 +16,7 @@ import (
 // requests that came within rtWindow seconds after a failure of the same key.
 //
 // Memory bound, per aggregator: at most rtMaxRecs records (16 B each,
-// 64 MiB), plus one counter per minute. Beyond the cap the
+// 16 MiB), plus one counter per minute. Beyond the cap the
 // state keeps a consistent sample of keys: a record is kept only when the top
 // bits of its key hash fall below the current sampling threshold, and the
 // threshold halves (dropping half the keys) whenever the cap is reached.
@@ -24,7 +24,7 @@ import (
 // counts are scaled by the inverse sampling rate and the report says so.
 const (
 	rtWindow  = 10 // seconds after a failure in which a new request counts as a retry
-	rtMaxRecs = 4 << 20
+	rtMaxRecs = 1 << 20
 	// Detection thresholds over the storm window.
 	rtMinRetries = 200
 	rtMinShare   = 0.05
@@ -85,6 +85,11 @@ func (st *rtState) shrink(s uint) {
 func (st *rtState) merge(o *rtState) {
 	for m, n := range o.all {
 		st.all[m] += n
+	}
+	if len(st.recs) == 0 && st.shift <= o.shift {
+		// Adopt o's records instead of copying them: o is done.
+		st.recs, st.shift, o.recs = o.recs, o.shift, nil
+		return
 	}
 	s := max(st.shift, o.shift)
 	st.shrink(s)
