@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -58,17 +59,21 @@ func execute(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr i
 	}
 
 	var inputs []sources.Input
+	var loki *lokiRun
 	var err error
 	if cfg.loki != "" {
-		inputs, err = lokiInputs(ctx, cfg, stderr)
+		inputs, loki, err = lokiInputs(ctx, cfg, stderr)
 	} else {
 		inputs, err = sources.ExpandStdin(paths, stdin)
 	}
 	if err != nil {
 		return err
 	}
-	if len(inputs) == 0 {
+	if len(inputs) == 0 && loki == nil {
 		return errors.New("no log files found in the given paths")
+	}
+	if len(inputs) == 0 && (loki.pushdown == nil || loki.pushdown.counts.requests == 0) {
+		return errors.New("the Loki queries matched no lines in the range")
 	}
 
 	plans, err := planInputs(ctx, cfg, inputs, warn)
@@ -97,6 +102,11 @@ func execute(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr i
 	stopProgress()
 	if err != nil {
 		return err
+	}
+	if cfg.memProfile != "" {
+		if err := writeHeapProfile(cfg.memProfile); err != nil {
+			return err
+		}
 	}
 	infos := make([]analyzer.InputInfo, len(plans))
 	for i, p := range plans {
@@ -129,6 +139,12 @@ func execute(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr i
 		rep = analyzer.Finish(agg, infos, opts)
 	}
 
+	if loki != nil {
+		loki.pushdown.apply(rep)
+		if !cfg.quiet {
+			reportTransfer(stderr, loki.stats, time.Since(loki.began))
+		}
+	}
 	for _, w := range rep.Warnings {
 		warn("%s", w)
 	}
@@ -259,7 +275,7 @@ func planInputs(ctx context.Context, cfg *config, inputs []sources.Input, warn f
 			p.info.TZ, p.info.TZSource = loc.String(), src
 		}
 	}
-	if p := unknownInputs(plans); len(p) == len(plans) {
+	if p := unknownInputs(plans); len(plans) > 0 && len(p) == len(plans) {
 		return nil, fmt.Errorf("no input holds a known log format (%s)", strings.Join(p, ", "))
 	}
 	return plans, nil
@@ -486,4 +502,15 @@ func startProgress(cfg *config, stderr io.Writer, c *counters) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+// writeHeapProfile writes the live heap (after a GC) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
 }

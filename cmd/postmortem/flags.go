@@ -128,6 +128,7 @@ type config struct {
 	outputExplicit bool
 
 	cpuProfile string // hidden: --cpuprofile FILE, for make bench investigations
+	memProfile string // hidden: --memprofile FILE: the heap once every input is aggregated
 
 	// display is the zone times are shown in, chosen once the inputs are
 	// known (planInputs).
@@ -177,6 +178,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.lokiMode, "loki-mode", "full", "")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "")
 	fs.MarkHidden("cpuprofile")
+	fs.StringVar(&c.memProfile, "memprofile", "", "")
+	fs.MarkHidden("memprofile")
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err

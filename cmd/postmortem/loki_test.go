@@ -156,3 +156,99 @@ func TestLokiInvalidQueryIsUsageError(t *testing.T) {
 		t.Errorf("want Loki's parser message, got %q", errs)
 	}
 }
+
+// TestLokiPushdownAgrees analyzes the viral scenario from Loki twice, pulling
+// every line and in pushdown mode, and holds them to the same story:
+// incident times within one metric step, the same top referrers and the same
+// restarts. It logs what each mode transferred.
+func TestLokiPushdownAgrees(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pushes a scenario into Loki")
+	}
+	loki := lokitest.New(t, false)
+	for _, c := range []struct {
+		name     string
+		duration string // "" = the scenario's own
+	}{{"viral", ""}, {"viral", "6h"}} {
+		t.Run(c.name+c.duration, func(t *testing.T) {
+			sc, err := simulate.Lookup(c.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.duration != "" {
+				d, _ := time.ParseDuration(c.duration)
+				sc.Duration = d
+			}
+			dir := t.TempDir()
+			truth, err := simulate.Run(sc, 1, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			extra := map[string]string{"scenario": c.name + c.duration}
+			if err := simulate.PushToLoki(context.Background(), sources.LokiOptions{URL: loki.URL}, dir, truth, extra); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"-f", "json", "-o", "-", "--loki", loki.URL,
+				"--since", truth.WindowStart.Format(time.RFC3339), "--until", truth.WindowEnd.Format(time.RFC3339)}
+			for _, s := range simulate.LokiStreams {
+				args = append(args, "--loki-query", s.Query(extra))
+			}
+			var reps [2]*analyzer.Report
+			for i, mode := range []string{"full", "pushdown"} {
+				start := time.Now()
+				code, out, errs := runCLI(t, "", append(args, "--loki-mode", mode)...)
+				if code != exitOK {
+					t.Fatalf("%s: exit %d: %s", mode, code, errs)
+				}
+				t.Logf("%s %s: %s wall; %s", c.name+c.duration, mode, time.Since(start).Round(time.Millisecond), strings.TrimSpace(lastLine(errs)))
+				reps[i] = decodeReport(t, out)
+			}
+			full, push := reps[0], reps[1]
+			if len(full.Incidents) == 0 || len(push.Incidents) != len(full.Incidents) {
+				t.Fatalf("incidents: full %d, pushdown %d", len(full.Incidents), len(push.Incidents))
+			}
+			for i := range full.Incidents {
+				if d := abs(push.Incidents[i].Start.Sub(full.Incidents[i].Start)); d > pushdownStep {
+					t.Errorf("incident %d starts %s (pushdown) vs %s (full)", i, push.Incidents[i].Start, full.Incidents[i].Start)
+				}
+				fe, pe := full.Incidents[i].End, push.Incidents[i].End
+				if (fe == nil) != (pe == nil) || (fe != nil && abs(pe.Sub(*fe)) > pushdownStep) {
+					t.Errorf("incident %d ends %v (pushdown) vs %v (full)", i, pe, fe)
+				}
+				if got, want := keys(push.Incidents[i].Flood.TopReferrers, 5), keys(full.Incidents[i].Flood.TopReferrers, 5); !cmp.Equal(got, want) {
+					t.Errorf("top referrers %v (pushdown) vs %v (full)", got, want)
+				}
+			}
+			if got, want := restartKeys(push), restartKeys(full); !cmp.Equal(got, want) {
+				t.Errorf("restarts %v (pushdown) vs %v (full)", got, want)
+			}
+			if push.Traffic.Requests != full.Traffic.Requests {
+				t.Errorf("requests %d (pushdown, Loki's count) vs %d (full)", push.Traffic.Requests, full.Traffic.Requests)
+			}
+		})
+	}
+}
+
+func keys(rows []analyzer.Share, n int) []string {
+	var out []string
+	for i := 0; i < len(rows) && i < n; i++ {
+		out = append(out, rows[i].Key)
+	}
+	return out
+}
+
+func restartKeys(r *analyzer.Report) []string {
+	var out []string
+	for _, x := range r.Restarts {
+		out = append(out, x.At.Format(time.RFC3339)+" "+x.Service+" "+x.Kind)
+	}
+	return out
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
