@@ -4,8 +4,10 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -321,7 +323,17 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	backlog, patience, timeout := f.backlog, m.patience, m.timeout
 	base := rpConfig{workers: f.pool, maxConn: f.dbLimit}
 	obsReq, obsErr := m.observed(from, to)
+	// limit_req's rate needs no replay: find it beside the replay as
+	// configured.
+	var rate float64
+	var nClients int
+	rateDone := make(chan struct{})
+	go func() {
+		defer close(rateDone)
+		rate, nClients = m.limitRate(from, to, rpLimitBurst)
+	}()
 	cur := m.replay(from, to, base, backlog, patience, timeout)
+	<-rateDone
 	span := fmt.Sprintf("%s–%s", time.Unix(from, 0).In(loc).Format("15:04"), time.Unix(to, 0).In(loc).Format("15:04"))
 	obsRate := 0.0
 	if obsReq > 0 {
@@ -417,7 +429,6 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	if cur.dyn > 0 {
 		cacheShare = cur.cacheable / cur.dyn
 	}
-	rate, nClients := m.limitRate(from, to, rpLimitBurst)
 	workers := f.workersNeeded
 	if m.contA > 0 {
 		// Under contention: the fewest workers whose throughput at the
@@ -530,32 +541,68 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 	// recommendation, then combinations in order of cost until one holds
 	// and no cheaper one can remain (the wait adds to a room's cost after
 	// its replay, never subtracts).
+	// Each replay is a pure function of its configuration, so they run on
+	// GOMAXPROCS goroutines ahead of need (run); eval then applies a result
+	// exactly where the sequential search would have computed it, so the
+	// choice does not depend on scheduling.
+	type evalRes struct {
+		res     rpResult
+		cfg     rpConfig
+		costAdd float64
+	}
+	results := make([]*evalRes, len(cands))
+	compute := func(cfg rpConfig) *evalRes {
+		r := &evalRes{cfg: cfg}
+		r.res = m.replay(from, to, r.cfg, backlog, patience, timeout)
+		// A room that still lets errors through admits too fast: lower the
+		// admission (the room's one knob) a few times before giving up.
+		for k := 0; k < 4 && r.cfg.roomRate > 0 && r.res.userErr >= 0.01; k++ {
+			r.cfg.roomRate *= 0.75
+			r.res = m.replay(from, to, r.cfg, backlog, patience, timeout)
+		}
+		if r.cfg.roomRate > 0 {
+			// Waiting is the room's price: ten minutes cost as much as
+			// the room itself.
+			r.costAdd = 5 * r.res.roomMaxWaitS / 600
+		}
+		return r
+	}
+	run := func(idx []int) {
+		var todo []int
+		for _, i := range idx {
+			if results[i] == nil {
+				todo = append(todo, i)
+			}
+		}
+		parallelDo(len(todo), func(k int) {
+			i := todo[k]
+			results[i] = compute(cands[i].cfg)
+		})
+	}
 	evaluated := make([]bool, len(cands))
 	eval := func(i int) {
 		if evaluated[i] {
 			return
 		}
-		c := &cands[i]
-		c.res = m.replay(from, to, c.cfg, backlog, patience, timeout)
-		// A room that still lets errors through admits too fast: lower the
-		// admission (the room's one knob) a few times before giving up.
-		for k := 0; k < 4 && c.cfg.roomRate > 0 && c.res.userErr >= 0.01; k++ {
-			c.cfg.roomRate *= 0.75
-			c.res = m.replay(from, to, c.cfg, backlog, patience, timeout)
+		if results[i] == nil {
+			run([]int{i})
 		}
-		if c.cfg.roomRate > 0 {
-			// Waiting is the room's price: ten minutes cost as much as
-			// the room itself.
-			c.cost += 5 * c.res.roomMaxWaitS / 600
-		}
+		c, r := &cands[i], results[i]
+		c.res, c.cfg = r.res, r.cfg
+		c.cost += r.costAdd
 		evaluated[i] = true
 	}
 	order := make([]int, len(cands))
+	var singles []int
 	for i := range cands {
 		order[i] = i
 		if len(cands[i].name) == 1 {
-			eval(i)
+			singles = append(singles, i)
 		}
+	}
+	run(singles)
+	for _, i := range singles {
+		eval(i)
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		switch ca, cb := cands[a].cost, cands[b].cost; {
@@ -567,9 +614,23 @@ func (m *capModel) recommend(st *State, o *Options, f *capFacts, from, to int64)
 		return strings.Compare(strings.Join(cands[a].name, "+"), strings.Join(cands[b].name, "+"))
 	})
 	chosen := -1
-	for _, i := range order {
+	for k, i := range order {
 		if chosen >= 0 && cands[i].cost >= cands[chosen].cost {
 			break
+		}
+		if results[i] == nil {
+			// Replay this one and the next few in order at once: the
+			// ones the search stops before are wasted, never wrong.
+			var next []int
+			for _, j := range order[k:] {
+				if results[j] == nil {
+					next = append(next, j)
+					if len(next) == runtime.GOMAXPROCS(0) {
+						break
+					}
+				}
+			}
+			run(next)
 		}
 		eval(i)
 		c := &cands[i]
@@ -853,4 +914,30 @@ limit_req_zone $server_name zone=room:1m rate=%.0fr/s;
 # in the PHP location {} (no nodelay: excess requests wait in line):
 limit_req zone=room burst=%.0f;
 # or a hosted waiting room (Cloudflare): new_users_per_minute ≈ %.0f × 60 / pages per visit`, rate, math.Ceil(rate), math.Ceil(rate*30), rate)
+}
+
+// parallelDo calls f(0) … f(n−1) on at most GOMAXPROCS goroutines and
+// returns when all have returned. f must write only to its own index.
+func parallelDo(n int, f func(i int)) {
+	w := min(n, runtime.GOMAXPROCS(0))
+	if w <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next sync.WaitGroup
+	idx := make(chan int, n)
+	for i := range n {
+		idx <- i
+	}
+	close(idx)
+	for range w {
+		next.Go(func() {
+			for i := range idx {
+				f(i)
+			}
+		})
+	}
+	next.Wait()
 }
