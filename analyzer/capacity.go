@@ -203,15 +203,32 @@ func (c *capacityAgg) merge(o *capacityAgg) {
 		c.recs, c.shift, o.recs = o.recs, o.shift, nil
 		return
 	}
-	c.shrink(max(c.shift, o.shift))
+	// The smallest sample rate at which both fit, found before appending
+	// so the slice never grows past the cap.
+	s := max(c.shift, o.shift)
+	for ; s < 32; s++ {
+		n := 0
+		for _, r := range c.recs {
+			if capKeep(r.client, s) {
+				n++
+			}
+		}
+		for _, r := range o.recs {
+			if capKeep(r.client, s) {
+				n++
+			}
+		}
+		if n < capMaxRecs {
+			break
+		}
+	}
+	c.shrink(s)
 	for _, r := range o.recs {
 		if capKeep(r.client, c.shift) {
 			c.recs = append(c.recs, r)
 		}
 	}
-	if len(c.recs) >= capMaxRecs {
-		c.shrink(c.shift + 1)
-	}
+	o.recs = nil
 }
 
 // capMinute is one minute of health.
@@ -491,7 +508,16 @@ func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
 		rep.Capacity = capRep
 		return
 	}
+	// The burst replay below reads nothing recommend writes: run it
+	// alongside.
+	var burst rpResult
+	burstDone := make(chan struct{})
+	go func() {
+		defer close(burstDone)
+		burst = m.replay(from, to, rpConfig{workers: f.pool, maxConn: f.dbLimit}, math.MaxInt32, m.patience, m.timeout)
+	}()
 	capRep.Recommendations = m.recommend(st, o, &f, from, to)
+	<-burstDone
 	// How well the model reproduces the incident: the confidence of every
 	// replayed figure rests on it.
 	calib := "high"
@@ -507,7 +533,6 @@ func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
 	})
 	// Listen backlog against the burst: the deepest queue the incident
 	// built in front of the configured pool with no backlog limit.
-	burst := m.replay(from, to, rpConfig{workers: f.pool, maxConn: f.dbLimit}, math.MaxInt32, m.patience, m.timeout)
 	drain := f.backlog * f.svc / f.pool
 	capRep.Figures = append(capRep.Figures,
 		Figure{Name: "burst: deepest PHP queue", Value: math.Round(burst.maxQueue), Unit: "requests", Source: "derived", Confidence: "medium",

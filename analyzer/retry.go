@@ -91,16 +91,32 @@ func (st *rtState) merge(o *rtState) {
 		st.recs, st.shift, o.recs = o.recs, o.shift, nil
 		return
 	}
+	// The smallest sample rate at which both fit, found before appending
+	// so the slice never grows past the cap.
 	s := max(st.shift, o.shift)
+	for ; s < 64; s++ {
+		n := 0
+		for _, r := range st.recs {
+			if rtKeep(r.key, s) {
+				n++
+			}
+		}
+		for _, r := range o.recs {
+			if rtKeep(r.key, s) {
+				n++
+			}
+		}
+		if n < rtMaxRecs {
+			break
+		}
+	}
 	st.shrink(s)
 	for _, r := range o.recs {
 		if rtKeep(r.key, st.shift) {
 			st.recs = append(st.recs, r)
 		}
 	}
-	if len(st.recs) >= rtMaxRecs {
-		st.shrink(st.shift + 1)
-	}
+	o.recs = nil
 }
 
 // rtMinute is one minute of dynamic traffic as seen by the retry analysis.
