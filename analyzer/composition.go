@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"sort"
+	"strconv"
 
 	"github.com/mileusna/useragent"
 
@@ -20,8 +21,16 @@ import (
 // shift is the smallest whose sample fits the cap, whatever the order of
 // Add and Merge calls, so Merge is commutative and associative.
 // Lookups with a []byte key do not allocate.
+//
+// Addresses (addAddr) written as a canonical IPv4 address or /24 prefix
+// are kept packed in num (16 bytes a key, no pointers, instead of about
+// 70 with a string and a cell), IPv6 addresses in full form and /64
+// prefixes in wide (24 bytes); their hash is that of their text, so the
+// sample and the rows are the same as for the text.
 type counter struct {
 	m     map[string]*cell
+	num   map[uint64]int64    // packed IPv4 addresses and prefixes (packAddr) → count
+	wide  map[[2]uint64]int64 // packed IPv6 addresses and /64 prefixes (packAddr6) → count
 	other int64
 	cap   int
 	shift uint
@@ -65,6 +74,9 @@ func mix64(h uint64) uint64 {
 
 func (c *counter) admits(h uint64) bool { return c.shift == 0 || h>>(64-c.shift) == 0 }
 
+// len is the number of keys kept.
+func (c *counter) len() int { return len(c.m) + len(c.num) + len(c.wide) }
+
 func (c *counter) add(k []byte, n int64) {
 	if p := c.m[string(k)]; p != nil {
 		p.n += n
@@ -76,6 +88,50 @@ func (c *counter) add(k []byte, n int64) {
 		return
 	}
 	c.m[string(k)] = &cell{n: n, h: h}
+	c.shrink()
+}
+
+// addAddr is add for client addresses and prefixes: packed when they are
+// IPv4.
+func (c *counter) addAddr(k []byte, n int64) {
+	pk, ok := packAddr(k)
+	if !ok {
+		c.addWide(k, n)
+		return
+	}
+	if v, ok := c.num[pk]; ok {
+		c.num[pk] = v + n
+		return
+	}
+	if !c.admits(fnv64(k)) {
+		c.other += n
+		return
+	}
+	if c.num == nil {
+		c.num = make(map[uint64]int64)
+	}
+	c.num[pk] = n
+	c.shrink()
+}
+
+func (c *counter) addWide(k []byte, n int64) {
+	pk, ok := packAddr6(k)
+	if !ok {
+		c.add(k, n)
+		return
+	}
+	if v, ok := c.wide[pk]; ok {
+		c.wide[pk] = v + n
+		return
+	}
+	if !c.admits(fnv64(k)) {
+		c.other += n
+		return
+	}
+	if c.wide == nil {
+		c.wide = make(map[[2]uint64]int64)
+	}
+	c.wide[pk] = n
 	c.shrink()
 }
 
@@ -95,13 +151,34 @@ func (c *counter) addString(k string, n int64) {
 
 // shrink raises the threshold until at most cap keys remain.
 func (c *counter) shrink() {
-	for len(c.m) > c.cap && c.shift < 64 {
+	for c.len() > c.cap && c.shift < 64 {
 		c.shift++
-		for k, p := range c.m {
-			if !c.admits(p.h) {
-				c.other += p.n
-				delete(c.m, k)
-			}
+		c.drop()
+	}
+}
+
+// drop moves the keys the threshold no longer admits to other.
+func (c *counter) drop() {
+	if c.shift == 0 {
+		return
+	}
+	for k, p := range c.m {
+		if !c.admits(p.h) {
+			c.other += p.n
+			delete(c.m, k)
+		}
+	}
+	var buf [48]byte
+	for k, n := range c.num {
+		if !c.admits(fnv64(appendAddr(buf[:0], k))) {
+			c.other += n
+			delete(c.num, k)
+		}
+	}
+	for k, n := range c.wide {
+		if !c.admits(fnv64(appendAddr6(buf[:0], k))) {
+			c.other += n
+			delete(c.wide, k)
 		}
 	}
 }
@@ -121,13 +198,167 @@ func (c *counter) merge(o *counter) {
 			c.m[k] = &cell{n: p.n, h: p.h}
 		}
 	}
+	if len(o.num) > 0 && c.num == nil {
+		c.num = make(map[uint64]int64, len(o.num))
+	}
+	for k, n := range o.num {
+		c.num[k] += n
+	}
+	if len(o.wide) > 0 && c.wide == nil {
+		c.wide = make(map[[2]uint64]int64, len(o.wide))
+	}
+	for k, n := range o.wide {
+		c.wide[k] += n
+	}
+	c.drop()
+	c.shrink()
+}
+
+// each calls f for every kept key, in no particular order.
+func (c *counter) each(f func(k string, n int64)) {
 	for k, p := range c.m {
-		if !c.admits(p.h) {
-			c.other += p.n
-			delete(c.m, k)
+		f(k, p.n)
+	}
+	var buf [48]byte
+	for k, n := range c.num {
+		f(string(appendAddr(buf[:0], k)), n)
+	}
+	for k, n := range c.wide {
+		f(string(appendAddr6(buf[:0], k)), n)
+	}
+}
+
+// counts calls f for every kept count.
+func (c *counter) counts(f func(n int64)) {
+	for _, p := range c.m {
+		f(p.n)
+	}
+	for _, n := range c.num {
+		f(n)
+	}
+	for _, n := range c.wide {
+		f(n)
+	}
+}
+
+// Packed addresses: tag<<32 | value, tag 1 for an IPv4 address (value the
+// address), tag 2 for an IPv4 /24 prefix "a.b.c.0/24" (value a.b.c).
+const (
+	packIPv4 = 1 << 32
+	packP24  = 2 << 32
+)
+
+// packAddr packs a canonical IPv4 address or /24 prefix, the text
+// appendAddr gives back exactly; anything else is not packed.
+func packAddr(b []byte) (uint64, bool) {
+	var v uint64
+	for part := 0; part < 4; part++ {
+		if part > 0 {
+			if len(b) == 0 || b[0] != '.' {
+				return 0, false
+			}
+			b = b[1:]
+		}
+		if part == 3 && string(b) == "0/24" {
+			return packP24 | v, true
+		}
+		x, i := uint64(0), 0
+		for i < len(b) && i < 4 && '0' <= b[i] && b[i] <= '9' {
+			x = x*10 + uint64(b[i]-'0')
+			i++
+		}
+		if i == 0 || i > 3 || x > 255 || (i > 1 && b[0] == '0') {
+			return 0, false
+		}
+		v = v<<8 | x
+		b = b[i:]
+	}
+	if len(b) != 0 {
+		return 0, false
+	}
+	return packIPv4 | v, true
+}
+
+// packAddr6 packs an IPv6 address written in full (eight groups) or a /64
+// prefix written as four groups and "::/64", every group in lower-case hex
+// without leading zeros: the text appendAddr6 gives back exactly. The
+// second word of a prefix is all ones, which no packed address has.
+func packAddr6(b []byte) ([2]uint64, bool) {
+	var g [8]uint64
+	n := 0
+	for n < 8 {
+		x, i := uint64(0), 0
+		for i < len(b) && i < 5 {
+			c := b[i]
+			switch {
+			case '0' <= c && c <= '9':
+				x = x<<4 | uint64(c-'0')
+			case 'a' <= c && c <= 'f':
+				x = x<<4 | uint64(c-'a'+10)
+			default:
+				goto done
+			}
+			i++
+		}
+	done:
+		if i == 0 || i > 4 || (i > 1 && b[0] == '0') {
+			return [2]uint64{}, false
+		}
+		g[n] = x
+		n++
+		b = b[i:]
+		if n == 4 && string(b) == "::/64" {
+			return [2]uint64{g[0]<<48 | g[1]<<32 | g[2]<<16 | g[3], ^uint64(0)}, true
+		}
+		if n < 8 {
+			if len(b) == 0 || b[0] != ':' {
+				return [2]uint64{}, false
+			}
+			b = b[1:]
 		}
 	}
-	c.shrink()
+	k := [2]uint64{g[0]<<48 | g[1]<<32 | g[2]<<16 | g[3], g[4]<<48 | g[5]<<32 | g[6]<<16 | g[7]}
+	if len(b) != 0 || k[1] == ^uint64(0) {
+		return [2]uint64{}, false
+	}
+	return k, true
+}
+
+// appendAddr6 appends the text of a packAddr6 key to dst.
+func appendAddr6(dst []byte, k [2]uint64) []byte {
+	groups := func(dst []byte, w uint64) []byte {
+		for i := 3; i >= 0; i-- {
+			dst = strconv.AppendUint(dst, w>>(16*i)&0xffff, 16)
+			if i > 0 {
+				dst = append(dst, ':')
+			}
+		}
+		return dst
+	}
+	dst = groups(dst, k[0])
+	if k[1] == ^uint64(0) {
+		return append(dst, "::/64"...)
+	}
+	return groups(append(dst, ':'), k[1])
+}
+
+// appendAddr appends the text of a packed address to dst.
+func appendAddr(dst []byte, k uint64) []byte {
+	v := uint32(k)
+	n := 4
+	if k&^0xffffffff == packP24 {
+		n = 3
+	}
+	for i := n - 1; i >= 0; i-- {
+		dst = strconv.AppendUint(dst, uint64(v>>(8*i)&0xff), 10)
+		if i > 0 {
+			dst = append(dst, '.')
+		}
+	}
+	if n == 3 {
+		dst = append(dst, ".0/24"...)
+	}
+	return dst
 }
 
 type kv struct {
@@ -137,10 +368,8 @@ type kv struct {
 
 // rows returns the counts sorted by count desc, key asc.
 func (c *counter) rows() []kv {
-	out := make([]kv, 0, len(c.m))
-	for k, p := range c.m {
-		out = append(out, kv{k, p.n})
-	}
+	out := make([]kv, 0, c.len())
+	c.each(func(k string, n int64) { out = append(out, kv{k, n}) })
 	sortKV(out)
 	return out
 }
@@ -222,13 +451,13 @@ func (a *Aggregator) addComposition(w *compWindow, r *parsers.Access, client []b
 		w.Path.add(a.scratch, 1)
 	}
 	w.UA[a.uaClassOf(r.UA)]++
-	w.IP.add(client, 1)
+	w.IP.addAddr(client, 1)
 	a.scratch = prefixOf(a.scratch[:0], client)
 	if len(a.scratch) > 0 {
 		if bytes.IndexByte(a.scratch, ':') >= 0 {
-			w.P64.add(a.scratch, 1)
+			w.P64.addWide(a.scratch, 1)
 		} else {
-			w.P24.add(a.scratch, 1)
+			w.P24.addAddr(a.scratch, 1)
 		}
 	}
 }

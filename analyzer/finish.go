@@ -406,9 +406,7 @@ func referrerSeries(st *State, b int64, n int) []NamedSeries {
 	perMin := map[int64]map[string]int64{}
 	for m, w := range st.comp {
 		nets := map[string]int64{}
-		for h, c := range w.Ref.m {
-			nets[st.network(h)] += c.n
-		}
+		w.Ref.each(func(h string, n int64) { nets[st.network(h)] += n })
 		if w.Ref.other > 0 {
 			nets["(other)"] += w.Ref.other
 		}

@@ -32,9 +32,7 @@ func (st *State) compose(from, to int64, keep func(m int64) bool) Composition {
 		c.Minutes++
 		c.Requests += w.N
 		c.Pages += w.Pages
-		for h, n := range w.Ref.m {
-			c.Referrer[st.network(h)] += n.n
-		}
+		w.Ref.each(func(h string, n int64) { c.Referrer[st.network(h)] += n })
 		if w.Ref.other > 0 {
 			c.Referrer["(other)"] += w.Ref.other
 		}
@@ -54,9 +52,7 @@ func (st *State) compose(from, to int64, keep func(m int64) bool) Composition {
 }
 
 func addCounter(dst map[string]int64, c *counter) {
-	for k, n := range c.m {
-		dst[k] += n.n
-	}
+	c.each(func(k string, n int64) { dst[k] += n })
 	if c.other > 0 {
 		dst["(other)"] += c.other
 	}
@@ -430,9 +426,7 @@ func (st *State) clientRates(from, to int64, keep func(m int64) bool) RateDistri
 		if w == nil || (keep != nil && !keep(m)) {
 			continue
 		}
-		for _, c := range w.IP.m {
-			xs = append(xs, float64(c.n))
-		}
+		w.IP.counts(func(n int64) { xs = append(xs, float64(n)) })
 	}
 	if len(xs) == 0 {
 		return RateDistribution{}

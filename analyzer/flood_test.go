@@ -135,3 +135,73 @@ func TestCounterOrderIndependent(t *testing.T) {
 		t.Errorf("kept + other = %d, want %d", sum+one.other, len(keys))
 	}
 }
+
+// TestCounterPackedAddrs: addresses kept packed give the same rows, other
+// and sample as the same keys kept as text, and only canonical text packs.
+func TestCounterPackedAddrs(t *testing.T) {
+	for _, k := range []string{"0.0.0.0", "1.2.3.4", "255.255.255.255", "10.20.30.0/24", "0.0.0.0/24"} {
+		p, ok := packAddr([]byte(k))
+		if !ok {
+			t.Errorf("packAddr(%q) not packed", k)
+			continue
+		}
+		if got := string(appendAddr(nil, p)); got != k {
+			t.Errorf("appendAddr(packAddr(%q)) = %q", k, got)
+		}
+	}
+	for _, k := range []string{"2001:db8:0:1:2:3:4:5", "2a00:102a:38f2:9aef:7e6f:774e:88f1:bebd", "2001:db8:a:b::/64", "0:0:0:0:0:0:0:0"} {
+		p, ok := packAddr6([]byte(k))
+		if !ok {
+			t.Errorf("packAddr6(%q) not packed", k)
+			continue
+		}
+		if got := string(appendAddr6(nil, p)); got != k {
+			t.Errorf("appendAddr6(packAddr6(%q)) = %q", k, got)
+		}
+	}
+	for _, k := range []string{"", "2001:db8::1", "2001:0db8:0:1:2:3:4:5", "2001:DB8:0:1:2:3:4:5", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "1:2:3:4:ffff:ffff:ffff:ffff", "2001:db8:a:b::/48", "2001:db8:a::/64", "12345:1:2:3:4:5:6:7", "1.2.3.4"} {
+		if _, ok := packAddr6([]byte(k)); ok {
+			t.Errorf("packAddr6(%q) packed", k)
+		}
+	}
+	for _, k := range []string{"", "1.2.3", "01.2.3.4", "1.2.3.256", "1.2.3.4.5", "1.2.3.4 ", "1..3.4", "1.2.3.0/25", "1.2.3.00/24", "::1", "1.2.3.1234", "host"} {
+		if _, ok := packAddr([]byte(k)); ok {
+			t.Errorf("packAddr(%q) packed", k)
+		}
+	}
+	var keys []string
+	for i := 0; i < 6000; i++ {
+		switch i % 4 {
+		case 0:
+			keys = append(keys, fmt.Sprintf("10.%d.%d.%d", i/60000, i/250%240, i%250))
+		case 1:
+			keys = append(keys, fmt.Sprintf("10.1.%d.0/24", i%200))
+		case 2:
+			keys = append(keys, fmt.Sprintf("2001:db8::%x", i), fmt.Sprintf("2001:db8:%x:0:1:2:3:%x", i%7, i), fmt.Sprintf("2001:db8:%x:1::/64", i%50))
+		default:
+			keys = append(keys, "010.0.0.1") // not canonical: kept as text
+		}
+	}
+	text := newCounter(300)
+	for _, k := range keys {
+		text.add([]byte(k), 1)
+	}
+	a, b := newCounter(300), newCounter(300)
+	for i := len(keys) - 1; i >= 0; i-- {
+		if i%2 == 0 {
+			a.addAddr([]byte(keys[i]), 1)
+		} else {
+			b.addAddr([]byte(keys[i]), 1)
+		}
+	}
+	b.merge(&a)
+	if len(b.num) == 0 || len(b.wide) == 0 {
+		t.Fatal("nothing packed")
+	}
+	if diff := cmp.Diff(text.rows(), b.rows(), cmp.AllowUnexported(kv{})); diff != "" {
+		t.Errorf("packed rows differ (-text +packed):\n%s", diff)
+	}
+	if text.other != b.other || text.shift != b.shift {
+		t.Errorf("other %d vs %d, shift %d vs %d", text.other, b.other, text.shift, b.shift)
+	}
+}
