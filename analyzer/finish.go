@@ -25,6 +25,10 @@ func Finish(a *Aggregator, inputs []InputInfo, o *Options) *Report {
 		o = a.o
 	}
 	rep := &Report{SchemaVersion: SchemaVersion, Title: o.Title}
+	// The retry analysis (a sort of every dynamic request) depends on
+	// nothing else: run it beside the rest.
+	rtRes := make(chan retryResult, 1)
+	go func() { rtRes <- a.w.rt.analyze(a.w.o.loc()) }()
 	st := buildState(a, inputs, o)
 	rep.Window = Window{Start: time.Unix(st.Start, 0).UTC(), End: time.Unix(st.End, 0).UTC()}
 	if !o.Since.IsZero() {
@@ -49,7 +53,7 @@ func Finish(a *Aggregator, inputs []InputInfo, o *Options) *Report {
 	rep.Notes = append(rep.Notes, dataNotes(a, st)...)
 
 	// Components of the capacity engineer, after our detectors.
-	a.w.finish(rep, st)
+	a.w.finishWith(rep, st, <-rtRes)
 	a.c.finish(rep, st, o)
 	refineTrigger(rep)
 	for i := range rep.Incidents {

@@ -614,8 +614,12 @@ func retryOutcome(status uint16) string {
 
 // finish fills rep.AmbiguousWrites and rep.RetryStorm.
 func (w *writesAgg) finish(rep *Report, st *State) {
-	loc := w.o.loc()
-	res := w.rt.analyze(loc)
+	w.finishWith(rep, st, w.rt.analyze(w.o.loc()))
+}
+
+// finishWith is finish with the retry analysis already done (Finish runs
+// it beside the other detectors: it reads only w.rt).
+func (w *writesAgg) finishWith(rep *Report, st *State, res retryResult) {
 	rep.RetryStorm = res.storm
 	if w.rt.shift > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("Retry analysis sampled 1 in %d (client, path) pairs to bound memory.", 1<<w.rt.shift))
