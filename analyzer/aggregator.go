@@ -11,8 +11,8 @@ import (
 // time window, never by the number of lines:
 //   - one secStat (about 170 bytes) per second that saw a request or an
 //     in-flight boundary;
-//   - one latency sketch (DDSketch, 1% relative accuracy, at most 512 bins,
-//     a few KB) per latWidth seconds;
+//   - one latency sketch (DDSketch, 2% relative accuracy, at most 256 bins,
+//     2 KB) per latWidth seconds;
 //   - one HyperLogLog (≤ 16 KB dense, tiny when sparse) of client addresses
 //     per minute;
 //   - one composition window per minute holding capped counters (see
@@ -29,6 +29,12 @@ import (
 const (
 	latWidth  = 10 // seconds per latency sketch
 	compWidth = 60 // seconds per composition window and HLL
+	// The latency sketches: 2% relative accuracy in at most 256 bins
+	// (2 KB) span a factor of 1.0408^256 ≈ 28,000 below the slowest
+	// request of the bucket (1 ms under a 28 s one); values lower still
+	// collapse into the lowest bin.
+	latAccuracy = 0.02
+	latMaxBins  = 256
 )
 
 // Aggregator is the streaming, mergeable state of one worker. It is not
@@ -273,7 +279,7 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 		if k != a.lastLatK || sk == nil {
 			sk = a.lat[k]
 			if sk == nil {
-				sk, _ = ddsketch.LogCollapsingLowestDenseDDSketch(0.01, 512)
+				sk, _ = ddsketch.LogCollapsingLowestDenseDDSketch(latAccuracy, latMaxBins)
 				a.lat[k] = sk
 			}
 			a.lastLatK, a.lastLat = k, sk
