@@ -95,7 +95,10 @@ func cwIsPrivate(path []byte) bool {
 	return false
 }
 
-func (c *capacityAgg) addAccess(r *parsers.Access) {
+func (c *capacityAgg) addAccess(r *parsers.Access) { c.addAccessStatic(r, cwIsStatic(r.Path)) }
+
+// addAccessStatic is addAccess with cwIsStatic(r.Path) already known.
+func (c *capacityAgg) addAccessStatic(r *parsers.Access, static bool) {
 	startNS := r.Time
 	rt := int64(0)
 	if r.RequestTime >= 0 {
@@ -108,7 +111,7 @@ func (c *capacityAgg) addAccess(r *parsers.Access) {
 	failed := r.Status == 499 || r.Status >= 500
 	class := capDynGET
 	switch {
-	case cwIsStatic(r.Path):
+	case static:
 		class = capStatic
 	case cwIsWrite(r.Method):
 		class = capWrite

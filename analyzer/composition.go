@@ -99,9 +99,18 @@ func (c *counter) addAddr(k []byte, n int64) {
 		c.addWide(k, n)
 		return
 	}
+	c.addNum(pk, k, n)
+}
+
+// addNum counts the packAddr key pk, whose text is k (nil: appendAddr's).
+func (c *counter) addNum(pk uint64, k []byte, n int64) {
 	if v, ok := c.num[pk]; ok {
 		c.num[pk] = v + n
 		return
+	}
+	if k == nil {
+		var buf [24]byte
+		k = appendAddr(buf[:0], pk)
 	}
 	if !c.admits(fnv64(k)) {
 		c.other += n
@@ -120,9 +129,19 @@ func (c *counter) addWide(k []byte, n int64) {
 		c.add(k, n)
 		return
 	}
+	c.addWidePacked(pk, k, n)
+}
+
+// addWidePacked counts the packAddr6 key pk, whose text is k (nil:
+// appendAddr6's).
+func (c *counter) addWidePacked(pk [2]uint64, k []byte, n int64) {
 	if v, ok := c.wide[pk]; ok {
 		c.wide[pk] = v + n
 		return
+	}
+	if k == nil {
+		var buf [48]byte
+		k = appendAddr6(buf[:0], pk)
 	}
 	if !c.admits(fnv64(k)) {
 		c.other += n
@@ -451,7 +470,20 @@ func (a *Aggregator) addComposition(w *compWindow, r *parsers.Access, client []b
 		w.Path.add(a.scratch, 1)
 	}
 	w.UA[a.uaClassOf(r.UA)]++
-	w.IP.addAddr(client, 1)
+	// A client address in canonical form is parsed once: its /24 or /64
+	// key follows from its own, and the text (for the hash) is needed
+	// only for a new key.
+	if pk, ok := packAddr(client); ok {
+		w.IP.addNum(pk, client, 1)
+		w.P24.addNum(packP24|(pk&0xffffffff)>>8, nil, 1)
+		return
+	}
+	if pk, ok := packAddr6(client); ok {
+		w.IP.addWidePacked(pk, client, 1)
+		w.P64.addWidePacked([2]uint64{pk[0], ^uint64(0)}, nil, 1)
+		return
+	}
+	w.IP.add(client, 1)
 	a.scratch = prefixOf(a.scratch[:0], client)
 	if len(a.scratch) > 0 {
 		if bytes.IndexByte(a.scratch, ':') >= 0 {

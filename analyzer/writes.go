@@ -151,6 +151,11 @@ func cwIsStatic(path []byte) bool {
 }
 
 func (w *writesAgg) addAccess(input int, line int64, r *parsers.Access) {
+	w.addAccessStatic(input, line, r, cwIsStatic(r.Path))
+}
+
+// addAccessStatic is addAccess with cwIsStatic(r.Path) already known.
+func (w *writesAgg) addAccessStatic(input int, line int64, r *parsers.Access, static bool) {
 	end := r.Time
 	start := end
 	if r.RequestTime >= 0 {
@@ -161,7 +166,6 @@ func (w *writesAgg) addAccess(input int, line int64, r *parsers.Access) {
 		}
 	}
 	failed := r.Status == 499 || r.Status >= 500
-	static := cwIsStatic(r.Path)
 	w.rt.add(r.Remote, r.Path, floorDivSec(end), failed, !static)
 	if !static && r.UpstreamTime >= 0 {
 		es := floorDivSec(end)

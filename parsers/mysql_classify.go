@@ -100,12 +100,12 @@ func classifyMySQL(msg []byte, code int64, entrypoint bool) mysqlClass {
 	case mysqlContains(msg, "starting as process "):
 		c.typ = MySQLStarting
 		i := mysqlIndex(msg, "starting as process ") + len("starting as process ")
-		c.pid, _ = myUint(msg[i:])
+		c.pid, _ = evUint(msg[i:])
 	case mysqlHasPrefix(msg, "Starting MariaDB") && mysqlContains(msg, " as process "):
 		// MariaDB 10.10+: "Starting MariaDB 11.4.4-MariaDB source revision … as process 1"
 		c.typ = MySQLStarting
 		i := mysqlIndex(msg, " as process ") + len(" as process ")
-		c.pid, _ = myUint(msg[i:])
+		c.pid, _ = evUint(msg[i:])
 	case mysqlHasPrefix(msg, "mysqld started"), mysqlHasPrefix(msg, "mysqld restarted"):
 		c.typ = MySQLStarting // mysqld_safe: no pid
 	case mysqlContains(msg, "Normal shutdown"), mysqlContains(msg, "Received SHUTDOWN from user"):
@@ -117,7 +117,7 @@ func classifyMySQL(msg []byte, code int64, entrypoint bool) mysqlClass {
 	case mysqlContains(msg, "got signal "):
 		c.typ = MySQLGotSignal
 		i := mysqlIndex(msg, "got signal ") + len("got signal ")
-		c.num, _ = myUint(msg[i:])
+		c.num, _ = evUint(msg[i:])
 	case mysqlContains(msg, "Assertion failure"), mysqlContains(msg, "Failing assertion"):
 		c.typ = MySQLAssertion
 	case mysqlContains(msg, "not shut down normally"), mysqlContains(msg, "not shutdown normally"),
@@ -134,11 +134,11 @@ func classifyMySQL(msg []byte, code int64, entrypoint bool) mysqlClass {
 	case mysqlContains(msg, "intended loop took "):
 		c.typ = MySQLPageCleaner
 		i := mysqlIndex(msg, "intended loop took ") + len("intended loop took ")
-		c.num, _ = myUint(msg[i:])
+		c.num, _ = evUint(msg[i:])
 	case mysqlHasPrefix(msg, "Page cleaner took "), mysqlContains(msg, "InnoDB: Page cleaner took "):
 		c.typ = MySQLPageCleaner
 		i := mysqlIndex(msg, "Page cleaner took ") + len("Page cleaner took ")
-		c.num, _ = myUint(msg[i:])
+		c.num, _ = evUint(msg[i:])
 	case mysqlContains(msg, "Out of memory"), mysqlContains(msg, "out of memory"),
 		mysqlContains(msg, "cannot allocate"), mysqlContains(msg, "Cannot allocate memory"),
 		mysqlContains(msg, "mmap(") && mysqlContains(msg, "errno 12"):
@@ -181,7 +181,7 @@ func mysqlPort(msg []byte) int64 {
 	if i < 0 {
 		return -1
 	}
-	v, n := myUint(msg[i+len("port: "):])
+	v, n := evUint(msg[i+len("port: "):])
 	if n == 0 {
 		return -1
 	}
@@ -194,7 +194,7 @@ func mysqlPort(msg []byte) int64 {
 func mysqlNeededBytes(msg []byte) int64 {
 	for _, p := range [...]string{"Needed ", "allocate ", "mmap("} {
 		if i := mysqlIndex(msg, p); i >= 0 {
-			if v, n := myUint(msg[i+len(p):]); n > 0 {
+			if v, n := evUint(msg[i+len(p):]); n > 0 {
 				return v
 			}
 		}

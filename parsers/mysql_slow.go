@@ -182,7 +182,7 @@ func (r *mysqlSlowReader) fields(b []byte) {
 		case "Rows_sent":
 			r.num[3] = slowCount(val)
 		case "Thread_id", "Id":
-			if v, n := myUint(val); n == len(val) && n > 0 {
+			if v, n := evUint(val); n == len(val) && n > 0 {
 				r.pid = v
 			}
 		case "Schema":
@@ -354,7 +354,7 @@ func (r *mysqlSlowReader) parseSlowTime(b []byte) (ns int64, abs, ok bool) {
 	for i < len(b) && b[i] == ' ' {
 		i++
 	}
-	hv, hn := myUint(b[i:])
+	hv, hn := evUint(b[i:])
 	if yy < 0 || mo < 0 || d < 0 || hn < 1 || hn > 2 {
 		return 0, false, false
 	}
@@ -370,7 +370,7 @@ func (r *mysqlSlowReader) parseSlowTime(b []byte) (ns int64, abs, ok bool) {
 	i += 6
 	var frac int64
 	if i < len(b) && b[i] == '.' {
-		f, n := myFrac(b[i+1:])
+		f, n := evFrac(b[i+1:])
 		frac = f
 		i += 1 + n
 	}
@@ -384,7 +384,7 @@ func (r *mysqlSlowReader) parseSlowTime(b []byte) (ns int64, abs, ok bool) {
 // microseconds; -1 when it is not a plain decimal or is implausibly large
 // (MySQL's wrapped negative times: "18446744073708.796870.000036").
 func slowMicros(b []byte) int64 {
-	ip, n := myUint(b)
+	ip, n := evUint(b)
 	if n == 0 || n > 9 {
 		return -1
 	}
@@ -412,7 +412,7 @@ func slowMicros(b []byte) int64 {
 
 // slowCount parses a row count; -1 when it is not a number.
 func slowCount(b []byte) int64 {
-	v, n := myUint(b)
+	v, n := evUint(b)
 	if n == 0 || n != len(b) {
 		return -1
 	}
@@ -461,7 +461,7 @@ func slowSetTimestamp(t []byte) (int64, bool) {
 			return 0, false
 		}
 		key := item[:eq]
-		v, n := myUint(item[eq+1:])
+		v, n := evUint(item[eq+1:])
 		if n == 0 || n != len(item)-eq-1 {
 			return 0, false
 		}

@@ -102,7 +102,7 @@ func parseMySQLDateStamp(b []byte) (st mysqlStamp, rest []byte, ok bool) {
 	st.y, st.mo, st.d, st.h, st.mi, st.s = y, mo, d, h, mi, s
 	i := 19
 	if i < len(b) && b[i] == '.' {
-		ns, n := myFrac(b[i+1:])
+		ns, n := evFrac(b[i+1:])
 		st.nsec = ns
 		i += 1 + n
 	}
@@ -174,32 +174,6 @@ func myDigitsSp(b []byte, i int) int {
 // myValidCivil reports whether civil fields are in range.
 func myValidCivil(mo, d, h, mi, s int) bool {
 	return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s < 61
-}
-
-// myUint parses the run of decimal digits at the start of b (at most 18):
-// its value and length.
-func myUint(b []byte) (int64, int) {
-	var v int64
-	i := 0
-	for i < len(b) && i < 18 && b[i] >= '0' && b[i] <= '9' {
-		v = v*10 + int64(b[i]-'0')
-		i++
-	}
-	return v, i
-}
-
-// myFrac parses the digits after a decimal point as nanoseconds (digits past
-// the ninth are read and ignored): value and bytes read.
-func myFrac(b []byte) (int64, int) {
-	var v int64
-	i := 0
-	scale := int64(100_000_000)
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		v += int64(b[i]-'0') * scale
-		scale /= 10
-		i++
-	}
-	return v, i
 }
 
 // myLevel maps a MySQL label (Note, Warning, ERROR, System, Error) to a
