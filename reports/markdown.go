@@ -48,23 +48,7 @@ func (m *mdWriter) todo(what string) { m.p("_To fill in: %s_", what); m.blank() 
 
 // table writes a GFM table; cells are escaped here.
 func (m *mdWriter) table(head []string, align string, rows [][]string) {
-	m.p("| %s |", strings.Join(head, " | "))
-	seps := make([]string, len(head))
-	for i := range seps {
-		seps[i] = "---"
-		if i < len(align) && align[i] == 'r' {
-			seps[i] = "---:"
-		}
-	}
-	m.p("|%s|", strings.Join(seps, "|"))
-	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			cells[i] = mdCell(c)
-		}
-		m.p("| %s |", strings.Join(cells, " | "))
-	}
-	m.blank()
+	m.tableEvidence(head, align, rows, -1)
 }
 
 func (m *mdWriter) bullets(items []string) {
@@ -395,7 +379,8 @@ func (m *mdWriter) write(v *view) {
 	}
 }
 
-// tableEvidence is table with column ev written as code (raw log lines).
+// tableEvidence is table with column ev written as code (raw log lines);
+// ev < 0 writes every cell as text.
 func (m *mdWriter) tableEvidence(head []string, align string, rows [][]string, ev int) {
 	m.p("| %s |", strings.Join(head, " | "))
 	seps := make([]string, len(head))
