@@ -16,24 +16,19 @@ import (
 //   - one HyperLogLog (≤ 16 KB dense, tiny when sparse) of client addresses
 //     per minute;
 //   - one composition window per minute holding capped counters (see
-//     compCaps): at most 3,200 keys a window (≈100 KB in the worst case,
+//     compCaps): at most 3,200 keys a minute (≈250 KB in the worst case,
 //     a deterministic hash sample of the keys beyond each cap), the rest
-//     in an "other" row; at most compMaxWindows windows, which widen to
-//     5 minutes, 15 minutes, an hour… as the span grows (foldComp);
+//     in an "other" row;
 //   - event aggregates per (second, input, event type, class), each with
 //     one sample line;
 //   - skip reasons per input with their 5 lowest-numbered samples.
 //
-// The composition is thus bounded by compMaxWindows × 3,200 keys (≈25 MB)
-// whatever the span; the rest grows with the span: a 24-hour window
-// stays in the tens of megabytes, whatever the file size.
+// A 24-hour window stays in the tens of megabytes for ordinary traffic
+// and under ~400 MB even if every minute of it brought thousands of new
+// addresses, whatever the file size.
 const (
 	latWidth  = 10 // seconds per latency sketch
-	compWidth = 60 // seconds per HLL, and per composition window while at most compMaxWindows
-	// compMaxWindows bounds the composition windows: past it they widen
-	// along compWidths (4 hours stay per minute, 20 hours per 5 minutes,
-	// 60 hours per 15 minutes…).
-	compMaxWindows = 240
+	compWidth = 60 // seconds per composition window and HLL
 	// The latency sketches: 2% relative accuracy in at most 256 bins
 	// (2 KB) span a factor of 1.0408^256 ≈ 28,000 below the slowest
 	// request of the bucket (1 ms under a 28 s one); values lower still
@@ -57,8 +52,7 @@ type Aggregator struct {
 	lat    map[int64]*ddsketch.DDSketch // key: Unix second / latWidth
 	hll    map[int64]*hyperloglog.Sketch
 	errHLL map[int64]*hyperloglog.Sketch // clients of failed requests, per minute
-	comp   map[int64]*compWindow         // key: Unix second / compW
-	compW  int64                         // seconds per composition window: compWidth, wider for long spans (foldComp)
+	comp   map[int64]*compWindow         // key: Unix second / compWidth
 	selfRf counter                       // referrer hosts of static-asset requests: the site itself
 	ua     map[string]uaClass            // cache of User-Agent → class (pure, so it never changes results)
 
@@ -77,14 +71,13 @@ type Aggregator struct {
 	scratch []byte
 
 	// Caches of the last bucket touched (records arrive mostly in order).
-	lastLatK  int64
-	lastLat   *ddsketch.DDSketch
-	lastMin   int64
-	lastHLL   *hyperloglog.Sketch
-	lastCompK int64
-	lastComp  *compWindow
-	lastUA    []byte
-	lastUAC   uaClass
+	lastLatK int64
+	lastLat  *ddsketch.DDSketch
+	lastMin  int64
+	lastHLL  *hyperloglog.Sketch
+	lastComp *compWindow
+	lastUA   []byte
+	lastUAC  uaClass
 }
 
 // secStat is everything counted for one Unix second.
@@ -159,7 +152,6 @@ func NewAggregator(o *Options) *Aggregator {
 		hll:    make(map[int64]*hyperloglog.Sketch),
 		errHLL: make(map[int64]*hyperloglog.Sketch),
 		comp:   make(map[int64]*compWindow),
-		compW:  compWidth,
 		selfRf: newCounter(64),
 		ua:     make(map[string]uaClass, 256),
 		events: make(map[evKey]*evAgg),
@@ -303,20 +295,12 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 			h = newHLL()
 			a.hll[m] = h
 		}
-		a.lastMin, a.lastHLL = m, h
-	}
-	if cm := floorDiv(s, a.compW); cm != a.lastCompK || a.lastComp == nil {
-		cw := a.comp[cm]
+		cw := a.comp[m]
 		if cw == nil {
 			cw = newCompWindow()
-			a.comp[cm] = cw
-			if len(a.comp) > compMaxWindows {
-				a.foldComp(a.compW)
-				cm = floorDiv(s, a.compW)
-				cw = a.comp[cm]
-			}
+			a.comp[m] = cw
 		}
-		a.lastCompK, a.lastComp = cm, cw
+		a.lastMin, a.lastHLL, a.lastComp = m, h, cw
 	}
 	a.lastHLL.Insert(client)
 	if r.Status >= 500 || r.Status == 499 {
@@ -439,9 +423,6 @@ func (a *Aggregator) Merge(b *Aggregator) {
 			a.errHLL[k] = h
 		}
 	}
-	w := max(a.compW, b.compW)
-	a.foldComp(w)
-	b.foldComp(w)
 	for k, cw := range b.comp {
 		if q := a.comp[k]; q != nil {
 			q.merge(cw)
@@ -449,8 +430,6 @@ func (a *Aggregator) Merge(b *Aggregator) {
 			a.comp[k] = cw
 		}
 	}
-	b.comp = nil
-	a.foldComp(a.compW)
 	a.selfRf.merge(&b.selfRf)
 	a.withRT += b.withRT
 	a.withoutRT += b.withoutRT
@@ -506,36 +485,4 @@ func newHLL() *hyperloglog.Sketch {
 		panic("BUG: hyperloglog precision 12: " + err.Error())
 	}
 	return h
-}
-
-// compWidths are the composition window widths, each a multiple of the
-// one before, so windows fold exactly.
-var compWidths = []int64{compWidth, 300, 900, 3600, 6 * 3600, 24 * 3600}
-
-// foldComp widens the composition windows to at least w seconds, and
-// further along compWidths while there are more than compMaxWindows. The
-// width it ends at depends only on the set of windows seen (the smallest
-// width at least w that fits), so Merge stays commutative.
-func (a *Aggregator) foldComp(w int64) {
-	for i, cw := range compWidths {
-		if cw < w {
-			continue
-		}
-		if cw > a.compW {
-			folded := make(map[int64]*compWindow, len(a.comp))
-			for k, win := range a.comp {
-				nk := floorDiv(k*a.compW, cw)
-				if q := folded[nk]; q != nil {
-					q.merge(win)
-				} else {
-					folded[nk] = win
-				}
-			}
-			a.comp, a.compW = folded, cw
-			a.lastComp = nil
-		}
-		if len(a.comp) <= compMaxWindows || i == len(compWidths)-1 {
-			return
-		}
-	}
 }

@@ -153,7 +153,7 @@ func finishInputs(a *Aggregator, infos []InputInfo) []Input {
 
 // buildState turns the merged aggregator into the detectors' State.
 func buildState(a *Aggregator, inputs []InputInfo, o *Options) *State {
-	st := &State{Opts: o, Inputs: inputs, Step: 1, lat: a.lat, hll: a.hll, errH: a.errHLL, comp: a.comp, compW: a.compW}
+	st := &State{Opts: o, Inputs: inputs, Step: 1, lat: a.lat, hll: a.hll, errH: a.errHLL, comp: a.comp}
 	st.HasLatency = a.withRT > 0 && a.withRT >= a.withoutRT
 	st.HasUpstream = a.withUp > 0
 	st.MySQLMaxConns = int64(o.MySQLMaxConnections)
@@ -435,13 +435,12 @@ func referrerSeries(st *State, b int64, n int) []NamedSeries {
 			if c == 0 {
 				continue
 			}
-			cw := st.compWidth()
-			from, to := m*cw, m*cw+cw
+			from, to := m*compWidth, m*compWidth+compWidth
 			for t := max(from, st.Start); t < to && t <= st.End; {
 				i := int((t - st.Start) / b)
 				end := min(to, st.Start+int64(i+1)*b)
 				if i < n {
-					vals[i] += float64(c) * float64(end-t) / float64(cw) / float64(b)
+					vals[i] += float64(c) * float64(end-t) / compWidth / float64(b)
 				}
 				t = end
 			}

@@ -24,13 +24,12 @@ type Composition struct {
 // [from, to) that keep accepts.
 func (st *State) compose(from, to int64, keep func(m int64) bool) Composition {
 	c := Composition{Referrer: map[string]int64{}, Paths: map[string]int64{}, Clients: map[string]int64{}, Prefixes: map[string]int64{}, UA: map[string]int64{}}
-	cw := st.compWidth()
-	for m := floorDiv(from, cw); m <= floorDiv(to-1, cw); m++ {
+	for m := floorDiv(from, compWidth); m <= floorDiv(to-1, compWidth); m++ {
 		w := st.comp[m]
 		if w == nil || (keep != nil && !keep(m)) {
 			continue
 		}
-		c.Minutes += cw / 60
+		c.Minutes++
 		c.Requests += w.N
 		c.Pages += w.Pages
 		w.Ref.each(func(h string, n int64) { c.Referrer[st.network(h)] += n })
@@ -177,7 +176,7 @@ func floodOf(st *State, sp Span) (Flood, FloodFacts) {
 	}
 	inSpan := func(m int64) bool {
 		for _, s := range st.Spans {
-			if cw := st.compWidth(); m*cw+cw > s.Start && m*cw < s.End {
+			if m*compWidth+compWidth > s.Start && m*compWidth < s.End {
 				return true
 			}
 		}
@@ -422,14 +421,12 @@ func phasesOf(st *State, sp Span, sats []Saturation) []Phase {
 // stay unbiased.
 func (st *State) clientRates(from, to int64, keep func(m int64) bool) RateDistribution {
 	var xs []float64
-	cw := st.compWidth()
-	perMin := float64(cw / 60) // a wider window's counts over its minutes
-	for m := floorDiv(from, cw); m <= floorDiv(to-1, cw); m++ {
+	for m := floorDiv(from, compWidth); m <= floorDiv(to-1, compWidth); m++ {
 		w := st.comp[m]
 		if w == nil || (keep != nil && !keep(m)) {
 			continue
 		}
-		w.IP.counts(func(n int64) { xs = append(xs, float64(n)/perMin) })
+		w.IP.counts(func(n int64) { xs = append(xs, float64(n)) })
 	}
 	if len(xs) == 0 {
 		return RateDistribution{}

@@ -57,12 +57,11 @@ type State struct {
 	// type and class), sorted by time, input, line.
 	Events []EventAgg
 
-	lat   map[int64]*ddsketch.DDSketch // per latWidth seconds
-	hll   map[int64]*hyperloglog.Sketch
-	errH  map[int64]*hyperloglog.Sketch
-	comp  map[int64]*compWindow // key: Unix second / compWidth()
-	compW int64                 // seconds per composition window; 0 = compWidth
-	self  string                // the site's own referrer host, "" when unknown
+	lat  map[int64]*ddsketch.DDSketch // per latWidth seconds
+	hll  map[int64]*hyperloglog.Sketch
+	errH map[int64]*hyperloglog.Sketch
+	comp map[int64]*compWindow
+	self string // the site's own referrer host, "" when unknown
 }
 
 // Point is one step of the access-log series.
@@ -267,12 +266,4 @@ func medianMAD(xs []float64) (float64, float64) {
 		d[i] = math.Abs(x - m)
 	}
 	return m, median(d)
-}
-
-// compWidth is the width of the composition windows in seconds.
-func (st *State) compWidth() int64 {
-	if st.compW > 0 {
-		return st.compW
-	}
-	return compWidth
 }
