@@ -16,7 +16,7 @@ import (
 // requests that came within rtWindow seconds after a failure of the same key.
 //
 // Memory bound, per aggregator: at most rtMaxRecs records (16 B each,
-// 16 MiB), plus one counter per minute. Beyond the cap the
+// 8 MiB), plus one counter per minute. Beyond the cap the
 // state keeps a consistent sample of keys: a record is kept only when the top
 // bits of its key hash fall below the current sampling threshold, and the
 // threshold halves (dropping half the keys) whenever the cap is reached.
@@ -24,7 +24,7 @@ import (
 // counts are scaled by the inverse sampling rate and the report says so.
 const (
 	rtWindow  = 10 // seconds after a failure in which a new request counts as a retry
-	rtMaxRecs = 1 << 20
+	rtMaxRecs = 1 << 19
 	// Detection thresholds over the storm window.
 	rtMinRetries = 200
 	rtMinShare   = 0.05
