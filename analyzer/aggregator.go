@@ -387,8 +387,8 @@ func sampleText(b []byte) string {
 	return string(b)
 }
 
-// Merge adds b into a. b must not be used afterwards. The result does not
-// depend on the order in which aggregators are merged.
+// Merge adds b into a and leaves b empty: b must not be used afterwards.
+// The result does not depend on the order in which aggregators are merged.
 func (a *Aggregator) Merge(b *Aggregator) {
 	if b == nil || b == a {
 		return
@@ -474,6 +474,9 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	a.slow.merge(b.slow)
 	a.w.merge(b.w)
 	a.c.merge(b.c)
+	// Drop b's state now: what a did not adopt is garbage even while the
+	// caller still holds b.
+	*b = *NewAggregator(b.o)
 }
 
 // newHLL returns a dense HyperLogLog of precision 12 (4 KB, ~1.6% standard

@@ -23,17 +23,18 @@ import (
 // Lookups with a []byte key do not allocate.
 //
 // Addresses (addAddr) written as a canonical IPv4 address or /24 prefix
-// are kept packed in num (16 bytes a key, no pointers, instead of about
+// are kept packed in num (8 bytes a key, no pointers, instead of about
 // 70 with a string and a cell), IPv6 addresses in full form and /64
 // prefixes in wide (24 bytes); their hash is that of their text, so the
 // sample and the rows are the same as for the text.
 type counter struct {
-	m     map[string]*cell
-	num   map[uint64]int64    // packed IPv4 addresses and prefixes (packAddr) → count
-	wide  map[[2]uint64]int64 // packed IPv6 addresses and /64 prefixes (packAddr6) → count
-	other int64
-	cap   int
-	shift uint
+	m      map[string]*cell
+	num    map[uint32]uint32   // packed IPv4 addresses or prefixes (packAddr without numTag) → count below 2^32
+	numTag uint64              // packIPv4 or packP24: what num holds; 0 = nothing yet
+	wide   map[[2]uint64]int64 // packed IPv6 addresses and /64 prefixes (packAddr6) → count
+	other  int64
+	cap    int
+	shift  uint
 }
 
 type cell struct {
@@ -104,8 +105,17 @@ func (c *counter) addAddr(k []byte, n int64) {
 
 // addNum counts the packAddr key pk, whose text is k (nil: appendAddr's).
 func (c *counter) addNum(pk uint64, k []byte, n int64) {
-	if v, ok := c.num[pk]; ok {
-		c.num[pk] = v + n
+	tag := pk &^ 0xffffffff
+	if c.numTag == 0 {
+		c.numTag = tag
+	}
+	if tag != c.numTag { // addresses and prefixes in one counter: rare, as text
+		var buf [24]byte
+		c.add(appendAddr(buf[:0], pk), n)
+		return
+	}
+	if v, ok := c.num[uint32(pk)]; ok {
+		c.num[uint32(pk)] = v + uint32(n)
 		return
 	}
 	if k == nil {
@@ -117,9 +127,9 @@ func (c *counter) addNum(pk uint64, k []byte, n int64) {
 		return
 	}
 	if c.num == nil {
-		c.num = make(map[uint64]int64)
+		c.num = make(map[uint32]uint32)
 	}
-	c.num[pk] = n
+	c.num[uint32(pk)] = uint32(n)
 	c.shrink()
 }
 
@@ -189,8 +199,8 @@ func (c *counter) drop() {
 	}
 	var buf [48]byte
 	for k, n := range c.num {
-		if !c.admits(fnv64(appendAddr(buf[:0], k))) {
-			c.other += n
+		if !c.admits(fnv64(appendAddr(buf[:0], c.numTag|uint64(k)))) {
+			c.other += int64(n)
 			delete(c.num, k)
 		}
 	}
@@ -217,11 +227,26 @@ func (c *counter) merge(o *counter) {
 			c.m[k] = &cell{n: p.n, h: p.h}
 		}
 	}
-	if len(o.num) > 0 && c.num == nil {
-		c.num = make(map[uint64]int64, len(o.num))
+	if c.numTag == 0 {
+		c.numTag = o.numTag
 	}
-	for k, n := range o.num {
-		c.num[k] += n
+	if len(o.num) > 0 && o.numTag != c.numTag {
+		var buf [24]byte
+		for k, n := range o.num {
+			t := appendAddr(buf[:0], o.numTag|uint64(k))
+			if q := c.m[string(t)]; q != nil {
+				q.n += int64(n)
+			} else {
+				c.m[string(t)] = &cell{n: int64(n), h: fnv64(t)}
+			}
+		}
+	} else {
+		if len(o.num) > 0 && c.num == nil {
+			c.num = make(map[uint32]uint32, len(o.num))
+		}
+		for k, n := range o.num {
+			c.num[k] += n
+		}
 	}
 	if len(o.wide) > 0 && c.wide == nil {
 		c.wide = make(map[[2]uint64]int64, len(o.wide))
@@ -240,7 +265,7 @@ func (c *counter) each(f func(k string, n int64)) {
 	}
 	var buf [48]byte
 	for k, n := range c.num {
-		f(string(appendAddr(buf[:0], k)), n)
+		f(string(appendAddr(buf[:0], c.numTag|uint64(k))), int64(n))
 	}
 	for k, n := range c.wide {
 		f(string(appendAddr6(buf[:0], k)), n)
@@ -253,7 +278,7 @@ func (c *counter) counts(f func(n int64)) {
 		f(p.n)
 	}
 	for _, n := range c.num {
-		f(n)
+		f(int64(n))
 	}
 	for _, n := range c.wide {
 		f(n)
