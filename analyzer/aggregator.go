@@ -9,7 +9,7 @@ import (
 
 // Granularities of the streaming state. Memory is bounded by the analysed
 // time window, never by the number of lines:
-//   - one secStat (about 170 bytes) per second that saw a request or an
+//   - one secStat (96 bytes) per second that saw a request or an
 //     in-flight boundary;
 //   - one latency sketch (DDSketch, 2% relative accuracy, at most 256 bins,
 //     2 KB) per latWidth seconds;
@@ -80,30 +80,31 @@ type Aggregator struct {
 	lastUAC  uaClass
 }
 
-// secStat is everything counted for one Unix second.
+// secStat is everything counted for one Unix second (96 bytes): counts of
+// one second fit in 32 bits, sums of bytes and microseconds do not.
 type secStat struct {
-	Req      int64
-	Class    [6]int64 // index status/100 (0 = other/unknown)
-	S499     int64
-	S502     int64
-	S503     int64
-	S504     int64
-	Writes   int64
 	Bytes    int64
-	Static   int64
 	LatSumUS int64 // sum of request times ending in this second
-	LatN     int64
 	// In-flight difference array: Diff is +1 at the start second and −1 at
 	// the end second of each request; CorrUS corrects the partial seconds at
 	// both ends (−frac(start), +frac(end)) in microseconds, so that the
 	// prefix sum of Diff plus CorrUS/1e6 is the mean number of requests in
 	// flight during the second (Little's law, exact).
-	Diff   int64
 	CorrUS int64
 	// The same for the upstream part of requests ([end − upstream_time,
 	// end]): requests held by PHP workers (and their accept queue).
-	DiffUp   int64
 	CorrUpUS int64
+	Req      int32
+	Class    [6]int32 // index status/100 (0 = other/unknown)
+	S499     int32
+	S502     int32
+	S503     int32
+	S504     int32
+	Writes   int32
+	Static   int32
+	LatN     int32
+	Diff     int32
+	DiffUp   int32
 }
 
 func (s *secStat) add(o *secStat) {

@@ -195,8 +195,8 @@ func buildState(a *Aggregator, inputs []InputInfo, o *Options) *State {
 	var carry, carryUp int64
 	ki := 0
 	for ki < len(keys) && keys[ki] < lo {
-		carry += a.secs[keys[ki]].Diff
-		carryUp += a.secs[keys[ki]].DiffUp
+		carry += int64(a.secs[keys[ki]].Diff)
+		carryUp += int64(a.secs[keys[ki]].DiffUp)
 		ki++
 	}
 	p95 := map[int64]float64{}
@@ -204,24 +204,24 @@ func buildState(a *Aggregator, inputs []InputInfo, o *Options) *State {
 		p := &st.Points[(s-lo)/st.Step]
 		var inF, busy float64
 		if q := a.secs[s]; q != nil {
-			carry += q.Diff
-			carryUp += q.DiffUp
+			carry += int64(q.Diff)
+			carryUp += int64(q.DiffUp)
 			inF = float64(carry) + float64(q.CorrUS)/1e6
 			busy = float64(carryUp) + float64(q.CorrUpUS)/1e6
-			p.Req += q.Req
-			p.S2xx += q.Class[2]
-			p.S3xx += q.Class[3]
-			p.S4xx += q.Class[4]
-			p.S5xx += q.Class[5]
-			p.S499 += q.S499
-			p.S502 += q.S502
-			p.S503 += q.S503
-			p.S504 += q.S504
-			p.Writes += q.Writes
+			p.Req += int64(q.Req)
+			p.S2xx += int64(q.Class[2])
+			p.S3xx += int64(q.Class[3])
+			p.S4xx += int64(q.Class[4])
+			p.S5xx += int64(q.Class[5])
+			p.S499 += int64(q.S499)
+			p.S502 += int64(q.S502)
+			p.S503 += int64(q.S503)
+			p.S504 += int64(q.S504)
+			p.Writes += int64(q.Writes)
 			p.Bytes += q.Bytes
-			p.Static += q.Static
+			p.Static += int64(q.Static)
 			p.LatSumMs += float64(q.LatSumUS) / 1000
-			p.LatN += q.LatN
+			p.LatN += int64(q.LatN)
 		} else {
 			inF, busy = float64(carry), float64(carryUp)
 		}
