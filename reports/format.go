@@ -65,7 +65,14 @@ func zoneName(loc *time.Location, at time.Time) string {
 	}
 	t := at.In(loc)
 	abbr, _ := t.Zone()
-	return fmt.Sprintf("%s (%s, UTC%s)", loc.String(), abbr, t.Format("-07:00"))
+	off := "UTC" + t.Format("-07:00")
+	switch {
+	case loc.String() == off && abbr == off:
+		return off // a fixed offset (from the access logs) says all there is
+	case abbr == off || loc.String() == abbr:
+		return fmt.Sprintf("%s (%s)", loc.String(), off)
+	}
+	return fmt.Sprintf("%s (%s, %s)", loc.String(), abbr, off)
 }
 
 // fmtDuration renders seconds for people: "37 s", "4 min 52 s", "1 h 05 min".

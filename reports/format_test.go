@@ -38,6 +38,8 @@ func TestFormat(t *testing.T) {
 		{printable("\x16\x03\x01\xfc"), `\x16\x03\x01\xfc`},
 		{printable("a\rb\u0085c\ufffd"), `a\rb\u0085c` + "\ufffd"},
 		{zoneName(time.UTC, t0), "UTC"},
+		{zoneName(time.FixedZone("UTC+01:00", 3600), t0), "UTC+01:00"},
+		{zoneName(mustZone(t, "Europe/Berlin"), t0), "Europe/Berlin (CET, UTC+01:00)"},
 		{joinAnd([]string{"a", "b", "c"}), "a, b and c"},
 	} {
 		if tc.got != tc.want {
