@@ -18,8 +18,9 @@ import (
 )
 
 // chunkSize is the size of the blocks handed to parser workers: large enough
-// to amortise channel traffic, small enough to keep all cores busy.
-const chunkSize = 4 << 20
+// to amortise channel traffic, small enough to keep all cores busy and the
+// buffers in flight (two per worker) small.
+const chunkSize = 1 << 20
 
 // plan is one input with what sniffing (or the flags) decided about it.
 type plan struct {
