@@ -156,7 +156,10 @@ func summarize(st *State, rep *Report, i int) string {
 			continue
 		}
 		fmt.Fprintf(&b, "%s went through %d %ss between %s and %s", svcLabel(g.svc), g.n, kindWord(g.kind), g.first.In(loc).Format("15:04"), g.last.In(loc).Format("15:04"))
-		if g.relapses > 0 {
+		switch {
+		case g.relapses == 1:
+			b.WriteString("; once the errors came back after it recovered, so a restart only bought minutes")
+		case g.relapses > 1:
 			fmt.Fprintf(&b, "; %d times the errors came back after it recovered, so each restart only bought minutes", g.relapses)
 		}
 		b.WriteString(". ")
