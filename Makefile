@@ -6,6 +6,7 @@ ECHARTS   := reports/assets/echarts.min.js
 # module proxy and cached outside the repository.
 LOKI_BIN  ?= $(HOME)/.cache/postmortem/loki-v3.7.8
 export LOKI_BIN
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: all build demo test test-go lint bench clean assets chromium loki
 
@@ -20,7 +21,7 @@ $(ECHARTS): package.json package-lock.json
 	cp node_modules/echarts/dist/echarts.min.js $@
 
 build: $(ECHARTS)
-	$(GO) build -o bin/postmortem ./cmd/postmortem
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/postmortem ./cmd/postmortem
 	$(GO) build -o bin/loggen ./cmd/loggen
 
 demo: build
