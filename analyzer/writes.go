@@ -478,7 +478,7 @@ const (
 	wrFailed
 	wrClean
 	wrAmbiguous
-	wrLikelyFailed // 499 while queued, and PHP was failing when it would have run
+	wrLikelyFailed // 499 while queued and PHP failing when it ran it, or 499 after PHP was stuck on it
 )
 
 // queuedUntil estimates when PHP started r: its arrival plus the wait in
@@ -526,6 +526,65 @@ func (w *writesAgg) likelyFailed(r wrRec) bool {
 // queued write would have run.
 const wrFailRatio = 1
 
+// wrStuckWin is how far (seconds) around a 499 write the successful writes
+// of its endpoint are looked at; wrStuckMinOK is how many must have ended
+// there for their longest time to be a yardstick.
+const (
+	wrStuckWin   = 30
+	wrStuckMinOK = 5
+)
+
+// wrOKKey is an endpoint and a Unix second in which writes to it succeeded.
+type wrOKKey struct {
+	method, path string
+	sec          int64
+}
+
+// wrOKDur is the longest request time (ns) and the number of the writes
+// that succeeded in one endpoint second.
+type wrOKDur struct {
+	max int64
+	n   int32
+}
+
+// okDurations indexes the successful writes by endpoint and second of their
+// end.
+func (w *writesAgg) okDurations() map[wrOKKey]wrOKDur {
+	m := map[wrOKKey]wrOKDur{}
+	for _, r := range w.writes {
+		if r.status < 200 || r.status >= 400 || r.upstream != wrUpReached {
+			continue
+		}
+		k := wrOKKey{r.method, r.path, floorDivSec(r.end)}
+		v := m[k]
+		v.max = max(v.max, r.end-r.start)
+		v.n++
+		m[k] = v
+	}
+	return m
+}
+
+// stuck says whether the 499 write r most likely never committed because
+// PHP was stuck on it: PHP held it (from when it ran it, after its queue
+// wait, to when the client left) longer than the slowest write of the same
+// endpoint that succeeded within wrStuckWin seconds, counting their queue
+// wait too. A write that runs that long waits on a row lock, and a lock wait
+// that outlasts every successful write ends in a timeout that rolls back
+// (1205); the writes that commit are all quicker.
+func (w *writesAgg) stuck(r wrRec, ok map[wrOKKey]wrOKDur) bool {
+	held := r.end - max(w.runAt(r), r.start)
+	es := floorDivSec(r.end)
+	var most int64
+	var n int32
+	for d := int64(-wrStuckWin); d <= wrStuckWin; d++ {
+		if v, found := ok[wrOKKey{r.method, r.path, es + d}]; found {
+			most = max(most, v.max)
+			n += v.n
+		}
+	}
+	return n >= wrStuckMinOK && held > most
+}
+
 // classify decides each write and says why.
 func (w *writesAgg) classify() ([]wrClass, []string) {
 	type slot struct {
@@ -540,6 +599,7 @@ func (w *writesAgg) classify() ([]wrClass, []string) {
 		slices.SortFunc(v, func(a, b slot) int { return cmpI64(a.sec, b.sec) })
 	}
 	inst := w.instants()
+	okDur := w.okDurations()
 	cls := make([]wrClass, len(w.writes))
 	why := make([]string, len(w.writes))
 	for i, r := range w.writes {
@@ -589,6 +649,10 @@ func (w *writesAgg) classify() ([]wrClass, []string) {
 		case 499:
 			if w.likelyFailed(r) {
 				cls[i], why[i] = wrLikelyFailed, "499 while queued; MySQL refused most connections when PHP ran it"
+				continue
+			}
+			if w.stuck(r, okDur) {
+				cls[i], why[i] = wrLikelyFailed, "499 after PHP held it longer than any write to the endpoint that succeeded then (stuck on a lock)"
 				continue
 			}
 			cls[i], why[i] = wrAmbiguous, "499 client gave up while PHP ran"

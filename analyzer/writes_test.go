@@ -206,3 +206,75 @@ func TestCwEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestAmbiguousWritesStuck: a 499 write that PHP held longer than every
+// write to the same endpoint that succeeded around it was stuck (a lock wait
+// that times out and rolls back): likely failed, not ambiguous.
+func TestAmbiguousWritesStuck(t *testing.T) {
+	type acc struct {
+		at             float64
+		client, method string
+		path           string
+		status         uint16
+		rt             int64
+	}
+	// oks are successful POSTs to path ending around 100 s, the slowest
+	// after maxMs.
+	oks := func(path string, n int, maxMs int64) []acc {
+		var out []acc
+		for i := range n {
+			out = append(out, acc{90 + float64(i)*4, fmt.Sprintf("10.1.0.%d", i), "POST", path, 302, maxMs - int64(i)*100})
+		}
+		return out
+	}
+	// reads arriving at about 92 s that waited waitMs in the FPM queue.
+	reads := func(waitMs int64) []acc {
+		return []acc{
+			{92 + float64(waitMs)/1000, "10.2.0.1", "GET", "/a", 200, waitMs + 40},
+			{92.5 + float64(waitMs)/1000, "10.2.0.2", "GET", "/b", 200, waitMs + 50},
+		}
+	}
+	cat := func(xs ...[]acc) []acc {
+		var out []acc
+		for _, x := range xs {
+			out = append(out, x...)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name         string
+		accs         []acc
+		count, fails int64
+		reason       string
+	}{
+		{"held longer than every success", cat(oks("/register", 6, 1500), reads(0),
+			[]acc{{100, "10.0.0.1", "POST", "/register", 499, 8000}}), 0, 1, ""},
+		{"as long as the successes", cat(oks("/register", 6, 1500), reads(0),
+			[]acc{{100, "10.0.0.1", "POST", "/register", 499, 1200}}), 1, 0, "499 client gave up while PHP ran"},
+		{"too few successes to judge", cat(oks("/register", 4, 1500), reads(0),
+			[]acc{{100, "10.0.0.1", "POST", "/register", 499, 8000}}), 1, 0, "499 client gave up while PHP ran"},
+		{"successes of another endpoint", cat(oks("/comment", 6, 1500), reads(0),
+			[]acc{{100, "10.0.0.1", "POST", "/register", 499, 8000}}), 1, 0, "499 client gave up while PHP ran"},
+		// The write waited 7 s in the queue like the reads beside it:
+		// PHP held it 2 s, within the successes (whose times include the
+		// same wait).
+		{"queue wait is not held time", cat(oks("/register", 6, 8500), reads(7000),
+			[]acc{{101, "10.0.0.1", "POST", "/register", 499, 9000}}), 1, 0, "499 client gave up while PHP ran"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWritesAgg(&Options{})
+			for i, x := range tc.accs {
+				w.addAccess(0, int64(i+1), cwAccess(x.at, x.client, x.method, x.path, x.status, x.rt, x.rt))
+			}
+			rep := &Report{}
+			w.finish(rep, &State{})
+			aw := rep.AmbiguousWrites
+			if aw.Count != tc.count || aw.LikelyFailed != tc.fails {
+				t.Fatalf("count %d likely failed %d, want %d, %d (%+v)", aw.Count, aw.LikelyFailed, tc.count, tc.fails, aw.Writes)
+			}
+			if tc.count > 0 && aw.Writes[0].Reason != tc.reason {
+				t.Errorf("reason %q, want %q", aw.Writes[0].Reason, tc.reason)
+			}
+		})
+	}
+}
