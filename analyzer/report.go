@@ -212,9 +212,11 @@ type AmbiguousWrites struct {
 	Retried       int64 `json:"retried"`
 	RetriedOK     int64 `json:"retried_ok"`
 	CleanFailures int64 `json:"clean_failures"` // never reached PHP: failed for sure
-	// LikelyFailed counts 499 writes that were still queued when their
-	// client left and would have run while MySQL refused most connections:
-	// most likely not committed, so not counted as ambiguous.
+	// LikelyFailed counts 499 writes that most likely did not commit, so
+	// are not counted as ambiguous: still queued when their client left and
+	// would have run while MySQL refused most connections, or held by PHP
+	// longer than any write to the endpoint that succeeded then (stuck on a
+	// lock).
 	LikelyFailed int64 `json:"likely_failed"`
 	// ResolvedByRetry counts failed writes to an endpoint that answers 409
 	// to duplicates whose retry then succeeded afresh: the first attempt

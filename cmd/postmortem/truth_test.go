@@ -24,13 +24,7 @@ const (
 	tolRestart       = 10 * time.Second
 	tolRelapse       = 60 * time.Second
 	minWriteRecall   = 0.95
-	// minWritePrecis is below issue 5's 0.90: on launch, a POST whose client
-	// left while PHP waited for a database at max_connections fails with
-	// 1040 after nginx has closed the FastCGI connection, so no log line
-	// tells it from one that committed (measured 0.86–0.87 on seeds 1–2;
-	// viral, crawler and static-pool reach 1.0). Raise it when the analyzer
-	// can tell them apart.
-	minWritePrecis = 0.85
+	minWritePrecis   = 0.90
 )
 
 // TestTruthThroughCLI runs every simulated scenario with a fixed seed,
