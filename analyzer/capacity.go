@@ -65,19 +65,22 @@ type capSec struct {
 }
 
 type capacityAgg struct {
-	o     *Options
-	recs  []capRec
-	shift uint // client sampling: keep clients whose hash>>(32-shift)==0
+	o *Options
+	// sampled holds the dynamic requests (recs), whole clients sampled by
+	// hash once capMaxRecs would be passed (shift).
+	sampled[capRec]
 	secs  map[int64]*capSec
 	last  int64
 	lastP *capSec
 }
 
 func newCapacityAgg(o *Options) *capacityAgg {
-	return &capacityAgg{o: o, secs: map[int64]*capSec{}, last: math.MinInt64}
+	return &capacityAgg{o: o, sampled: sampled[capRec]{limit: capMaxRecs}, secs: map[int64]*capSec{}, last: math.MinInt64}
 }
 
-func capKeep(h uint32, s uint) bool { return s == 0 || h>>(32-s) == 0 }
+// sampleKey samples capacity records by client: a client's requests stay
+// or go together.
+func (r capRec) sampleKey() uint64 { return uint64(r.client) << 32 }
 
 // cwPrivatePrefixes are paths whose answers depend on the user.
 var cwPrivatePrefixes = [][]byte{
@@ -136,7 +139,7 @@ func (c *capacityAgg) addAccessStatic(r *parsers.Access, static bool) {
 		return
 	}
 	ch := uint32(cwHash(cwFNV, r.Remote))
-	if !capKeep(ch, c.shift) {
+	if !c.keeps(uint64(ch) << 32) {
 		return
 	}
 	var f uint8
@@ -163,28 +166,11 @@ func (c *capacityAgg) addAccessStatic(r *parsers.Access, static bool) {
 		f |= capPrivate
 	}
 	ms := (startNS - sec*1e9) / 1e6
-	c.recs = append(c.recs, capRec{
+	c.add(capRec{
 		sec: uint32(sec), ms: uint16(ms), class: class, flags: f, client: ch,
 		url:  uint32(cwHash(cwHash(cwFNV, r.Path), r.Query)),
 		rtMs: uint32(min(rt/1000, math.MaxUint32)),
 	})
-	if len(c.recs) >= capMaxRecs {
-		c.shrink(c.shift + 1)
-	}
-}
-
-func (c *capacityAgg) shrink(s uint) {
-	for len(c.recs) >= capMaxRecs || c.shift < s {
-		c.shift++
-		n := 0
-		for _, r := range c.recs {
-			if capKeep(r.client, c.shift) {
-				c.recs[n] = r
-				n++
-			}
-		}
-		c.recs = c.recs[:n]
-	}
 }
 
 func (c *capacityAgg) merge(o *capacityAgg) {
@@ -201,37 +187,7 @@ func (c *capacityAgg) merge(o *capacityAgg) {
 		s.qfail += v.qfail
 	}
 	c.lastP = nil
-	if len(c.recs) == 0 && c.shift <= o.shift {
-		// Adopt o's records instead of copying them: o is done.
-		c.recs, c.shift, o.recs = o.recs, o.shift, nil
-		return
-	}
-	// The smallest sample rate at which both fit, found before appending
-	// so the slice never grows past the cap.
-	s := max(c.shift, o.shift)
-	for ; s < 32; s++ {
-		n := 0
-		for _, r := range c.recs {
-			if capKeep(r.client, s) {
-				n++
-			}
-		}
-		for _, r := range o.recs {
-			if capKeep(r.client, s) {
-				n++
-			}
-		}
-		if n < capMaxRecs {
-			break
-		}
-	}
-	c.shrink(s)
-	for _, r := range o.recs {
-		if capKeep(r.client, c.shift) {
-			c.recs = append(c.recs, r)
-		}
-	}
-	o.recs = nil
+	c.sampled.merge(&o.sampled)
 }
 
 // capMinute is one minute of health.

@@ -39,15 +39,19 @@ type rtRec struct {
 
 // rtState is the retry part of writesAgg.
 type rtState struct {
-	recs  []rtRec
-	shift uint // keep keys whose hash>>(64-shift)==0 … i.e. rate = 2^-shift
-	all   map[int64]int64
+	// sampled holds the dynamic requests (recs), whole (client, path) keys
+	// sampled by hash once rtMaxRecs would be passed (shift).
+	sampled[rtRec]
+	all map[int64]int64
 }
 
-func newRTState() rtState { return rtState{all: make(map[int64]int64)} }
+func newRTState() rtState {
+	return rtState{sampled: sampled[rtRec]{limit: rtMaxRecs}, all: make(map[int64]int64)}
+}
 
-// rtKeep says whether key h is in the sample at shift s.
-func rtKeep(h uint64, s uint) bool { return s == 0 || h>>(64-s) == 0 }
+// sampleKey samples retry records by (client, path); the low bit (failed)
+// does not take part.
+func (r rtRec) sampleKey() uint64 { return r.key }
 
 func (st *rtState) add(client, path []byte, sec int64, failed, dynamic bool) {
 	st.all[sec/60]++
@@ -55,68 +59,20 @@ func (st *rtState) add(client, path []byte, sec int64, failed, dynamic bool) {
 		return
 	}
 	k := cwHash(cwHash(cwFNV, client), path) &^ 1
-	if !rtKeep(k, st.shift) {
+	if !st.keeps(k) {
 		return
 	}
 	if failed {
 		k |= 1
 	}
-	st.recs = append(st.recs, rtRec{key: k, client: uint32(cwHash(cwFNV, client)), sec: uint32(sec)})
-	if len(st.recs) >= rtMaxRecs {
-		st.shrink(st.shift + 1)
-	}
-}
-
-// shrink drops the records outside the sample at shift s.
-func (st *rtState) shrink(s uint) {
-	for len(st.recs) >= rtMaxRecs || st.shift < s {
-		st.shift++
-		n := 0
-		for _, r := range st.recs {
-			if rtKeep(r.key, st.shift) {
-				st.recs[n] = r
-				n++
-			}
-		}
-		st.recs = st.recs[:n]
-	}
+	st.sampled.add(rtRec{key: k, client: uint32(cwHash(cwFNV, client)), sec: uint32(sec)})
 }
 
 func (st *rtState) merge(o *rtState) {
 	for m, n := range o.all {
 		st.all[m] += n
 	}
-	if len(st.recs) == 0 && st.shift <= o.shift {
-		// Adopt o's records instead of copying them: o is done.
-		st.recs, st.shift, o.recs = o.recs, o.shift, nil
-		return
-	}
-	// The smallest sample rate at which both fit, found before appending
-	// so the slice never grows past the cap.
-	s := max(st.shift, o.shift)
-	for ; s < 64; s++ {
-		n := 0
-		for _, r := range st.recs {
-			if rtKeep(r.key, s) {
-				n++
-			}
-		}
-		for _, r := range o.recs {
-			if rtKeep(r.key, s) {
-				n++
-			}
-		}
-		if n < rtMaxRecs {
-			break
-		}
-	}
-	st.shrink(s)
-	for _, r := range o.recs {
-		if rtKeep(r.key, st.shift) {
-			st.recs = append(st.recs, r)
-		}
-	}
-	o.recs = nil
+	st.sampled.merge(&o.sampled)
 }
 
 // rtMinute is one minute of dynamic traffic as seen by the retry analysis.
