@@ -207,7 +207,7 @@ func (r *mysqlErrorReader) wrapperTime(line []byte) int64 {
 		return 0
 	}
 	mo := monthIndex(line[:3])
-	d, h, mi, sec := myDigitsSp(line, 4), myDigits(line, 7, 2), myDigits(line, 10, 2), myDigits(line, 13, 2)
+	d, h, mi, sec := evDigitsSp(line, 4), evDigits(line, 7, 2), evDigits(line, 10, 2), evDigits(line, 13, 2)
 	if mo == 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || !myValidCivil(mo, d, h, mi, sec) {
 		return 0
 	}

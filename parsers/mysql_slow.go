@@ -349,7 +349,7 @@ func (r *mysqlSlowReader) parseSlowTime(b []byte) (ns int64, abs, ok bool) {
 	if len(b) < 13 || b[6] != ' ' {
 		return 0, false, false
 	}
-	yy, mo, d := myDigits(b, 0, 2), myDigits(b, 2, 2), myDigits(b, 4, 2)
+	yy, mo, d := evDigits(b, 0, 2), evDigits(b, 2, 2), evDigits(b, 4, 2)
 	i := 7
 	for i < len(b) && b[i] == ' ' {
 		i++
@@ -362,7 +362,7 @@ func (r *mysqlSlowReader) parseSlowTime(b []byte) (ns int64, abs, ok bool) {
 	if i+6 > len(b) || b[i] != ':' || b[i+3] != ':' {
 		return 0, false, false
 	}
-	mi, s := myDigits(b, i+1, 2), myDigits(b, i+4, 2)
+	mi, s := evDigits(b, i+1, 2), evDigits(b, i+4, 2)
 	h := int(hv)
 	if mi < 0 || s < 0 || !myValidCivil(mo, d, h, mi, s) {
 		return 0, false, false

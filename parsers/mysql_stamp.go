@@ -48,12 +48,12 @@ func parseMySQLStamp(b []byte) (st mysqlStamp, rest []byte, ok bool) {
 	}
 	// "YYMMDD H:MM:SS" / "YYMMDD HH:MM:SS"
 	if len(b) >= 15 && b[6] == ' ' {
-		yy, mo, d := myDigits(b, 0, 2), myDigits(b, 2, 2), myDigits(b, 4, 2)
-		h := myDigitsSp(b, 7)
+		yy, mo, d := evDigits(b, 0, 2), evDigits(b, 2, 2), evDigits(b, 4, 2)
+		h := evDigitsSp(b, 7)
 		if yy < 0 || mo < 0 || d < 0 || h < 0 || b[9] != ':' || b[12] != ':' {
 			return st, nil, false
 		}
-		mi, s := myDigits(b, 10, 2), myDigits(b, 13, 2)
+		mi, s := evDigits(b, 10, 2), evDigits(b, 13, 2)
 		if mi < 0 || s < 0 || !myValidCivil(mo, d, h, mi, s) {
 			return st, nil, false
 		}
@@ -63,7 +63,7 @@ func parseMySQLStamp(b []byte) (st mysqlStamp, rest []byte, ok bool) {
 	}
 	// "HH:MM:SS UTC - mysqld got signal"
 	if b[2] == ':' && b[5] == ':' && len(b) >= 12 && string(b[8:12]) == " UTC" {
-		h, mi, s := myDigits(b, 0, 2), myDigits(b, 3, 2), myDigits(b, 6, 2)
+		h, mi, s := evDigits(b, 0, 2), evDigits(b, 3, 2), evDigits(b, 6, 2)
 		if h < 0 || mi < 0 || s < 0 || !myValidCivil(1, 1, h, mi, s) {
 			return st, nil, false
 		}
@@ -76,7 +76,7 @@ func parseMySQLStamp(b []byte) (st mysqlStamp, rest []byte, ok bool) {
 // parseMySQLDateStamp parses a stamp starting "YYYY-MM-DD" followed by 'T'
 // or one space and a possibly space-padded hour.
 func parseMySQLDateStamp(b []byte) (st mysqlStamp, rest []byte, ok bool) {
-	y, mo, d := myDigits(b, 0, 4), myDigits(b, 5, 2), myDigits(b, 8, 2)
+	y, mo, d := evDigits(b, 0, 4), evDigits(b, 5, 2), evDigits(b, 8, 2)
 	if y < 0 || mo < 0 || d < 0 {
 		return st, nil, false
 	}
@@ -84,10 +84,10 @@ func parseMySQLDateStamp(b []byte) (st mysqlStamp, rest []byte, ok bool) {
 	switch b[10] {
 	case 'T':
 		st.shape = stampISO
-		h = myDigits(b, 11, 2)
+		h = evDigits(b, 11, 2)
 	case ' ':
 		st.shape = stampDateSpace
-		h = myDigitsSp(b, 11)
+		h = evDigitsSp(b, 11)
 		st.padded = b[11] == ' '
 	default:
 		return st, nil, false
@@ -95,7 +95,7 @@ func parseMySQLDateStamp(b []byte) (st mysqlStamp, rest []byte, ok bool) {
 	if h < 0 || b[13] != ':' || b[16] != ':' {
 		return st, nil, false
 	}
-	mi, s := myDigits(b, 14, 2), myDigits(b, 17, 2)
+	mi, s := evDigits(b, 14, 2), evDigits(b, 17, 2)
 	if mi < 0 || s < 0 || !myValidCivil(mo, d, h, mi, s) {
 		return st, nil, false
 	}
@@ -148,28 +148,8 @@ func (a mysqlDayAnchor) timeOnlyUnix(st mysqlStamp) (int64, bool) {
 	return t, true
 }
 
-// Small digit helpers of the MySQL parsers. (The package's clock.go gives
-// civilToUnix, atoiFixed, zoneCache and parseOffset; these cover the rest.)
-
-// myDigits returns the value of the n decimal digits at b[i:], or -1.
-func myDigits(b []byte, i, n int) int {
-	if i < 0 || i+n > len(b) {
-		return -1
-	}
-	v, ok := atoiFixed(b[i : i+n])
-	if !ok {
-		return -1
-	}
-	return v
-}
-
-// myDigitsSp is myDigits for a two-digit field that may be space-padded.
-func myDigitsSp(b []byte, i int) int {
-	if i >= 0 && i+2 <= len(b) && b[i] == ' ' {
-		return myDigits(b, i+1, 1)
-	}
-	return myDigits(b, i, 2)
-}
+// Digits are read with evDigits / evDigitsSp (events_clock.go), dates with
+// clock.go's civilToUnix, atoiFixed, zoneCache and parseOffset.
 
 // myValidCivil reports whether civil fields are in range.
 func myValidCivil(mo, d, h, mi, s int) bool {

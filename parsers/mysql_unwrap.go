@@ -25,7 +25,7 @@ func mysqlUnwrap(line []byte) (inner, prog []byte, ok bool) {
 		return nil, nil, false
 	}
 	// "Mmm dd hh:mm:ss host tag: "
-	if len(line) >= 3 && monthIndex(line[:3]) != 0 && line[3] == ' ' && myDigitsSp(line, 4) >= 0 && line[6] == ' ' &&
+	if len(line) >= 3 && monthIndex(line[:3]) != 0 && line[3] == ' ' && evDigitsSp(line, 4) >= 0 && line[6] == ' ' &&
 		line[9] == ':' && line[12] == ':' && line[15] == ' ' {
 		return mysqlHostTag(line[16:])
 	}
