@@ -72,6 +72,10 @@ type segment struct {
 	off   int64
 	n     int64
 	tsOff int64
+	// A shard of a plain file (see Input.OpenShards): the lines that start
+	// in [from, to); to < 0 reads to the end of the file.
+	shard    bool
+	from, to int64
 }
 
 // Reader hands out the lines of an Input in chunks. It is not safe for
@@ -121,6 +125,10 @@ func (in *Input) Open(ctx context.Context) (*Reader, error) {
 	}
 	return r, nil
 }
+
+// Lines returns how many lines of the current part were delivered or
+// skipped as too long so far: after io.EOF from a shard, its line count.
+func (r *Reader) Lines() int64 { return r.lineNo }
 
 // LongLines returns the lines skipped for being longer than MaxLineLen.
 func (r *Reader) LongLines() []LongLine { return r.long }
@@ -186,6 +194,9 @@ func (r *Reader) openSegment() error {
 		return err // *PathError: "open x: no such file or directory"
 	}
 	r.closers = append(r.closers, f)
+	if seg.shard {
+		return r.startSegment(newRangeReader(f, seg.from, seg.to), seg)
+	}
 	return r.startSegment(f, seg)
 }
 
@@ -201,8 +212,8 @@ func (r *Reader) startSegment(raw io.Reader, seg *segment) error {
 	}
 	r.segBase = r.lineNo
 	r.pend, r.srcDone, r.skipping = r.pend[:0], false, false
-	if seg.spool != nil {
-		r.src = raw
+	if seg.spool != nil || seg.shard {
+		r.src = raw // plain bytes: spool lines, or a shard of a plain file
 		return nil
 	}
 	br := bufio.NewReaderSize(raw, 32<<10)

@@ -22,6 +22,13 @@ import (
 // buffers in flight (two per worker) small.
 const chunkSize = 1 << 20
 
+// shardMinSize is the size from which an access log that is one plain file
+// is split into one contiguous shard per worker instead of being dealt out
+// in chunks: each worker then holds the state of one stretch of time, not
+// of all of it, which halves the memory on two cores, and reads its own
+// bytes.
+const shardMinSize = 16 << 20
+
 // plan is one input with what sniffing (or the flags) decided about it.
 type plan struct {
 	in     sources.Input
@@ -128,14 +135,23 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 		}
 	}()
 
-	// Access inputs: one reader at a time feeds all workers.
+	// Access inputs: a large plain file is read in shards, one per worker;
+	// the others by one reader at a time that feeds all workers.
 	func() {
 		defer close(jobs)
 		for i, p := range plans {
 			if p.kind != parsers.KindAccess {
 				continue
 			}
-			err := readChunks(ctx, p, func(c sources.Chunk, b *[]byte) {
+			sharded, err := readShards(ctx, i, p, nw, root, prog)
+			if err != nil {
+				fail(err)
+				return
+			}
+			if sharded {
+				continue
+			}
+			err = readChunks(ctx, p, func(c sources.Chunk, b *[]byte) {
 				jobs <- work{input: i, part: c.Part, multi: len(p.in.Parts) > 1, first: c.FirstLine, data: c.Data, times: c.EntryTimes, buf: b}
 			}, free, aggs[nw], i)
 			if err != nil {
@@ -241,6 +257,78 @@ func (s *skewStats) warning(input int) string {
 		parts = append(parts, fmt.Sprintf("%d records had no timestamp of their own; Loki's entry time was used", k.filled))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// readShards reads input i on n workers at once when it is one large plain
+// file, each worker its own contiguous shard into its own aggregator, then
+// numbers the lines of each shard after those before it and merges them
+// into root. It returns false, having read nothing, when the input cannot
+// be split.
+func readShards(ctx context.Context, input int, p *plan, n int, root *analyzer.Aggregator, prog *counters) (bool, error) {
+	rs, err := p.in.OpenShards(ctx, n, shardMinSize)
+	if err != nil || rs == nil {
+		return false, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	aggs := make([]*analyzer.Aggregator, len(rs))
+	errs := make([]error, len(rs))
+	var wg sync.WaitGroup
+	for k, r := range rs {
+		aggs[k] = root.Clone()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[k] = readShard(input, p, r, aggs[k], prog); errs[k] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, r := range rs {
+		r.Close()
+	}
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return true, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return true, err
+	}
+	var base int64
+	for k, r := range rs {
+		finishInput(p, r, aggs[k], input)
+		aggs[k].ShiftLines(input, base)
+		base += r.Lines()
+		root.Merge(aggs[k])
+	}
+	return true, nil
+}
+
+// readShard parses every access line of one shard into agg.
+func readShard(input int, p *plan, r *sources.Reader, agg *analyzer.Aggregator, prog *counters) error {
+	parser := p.access.Clone()
+	buf := make([]byte, chunkSize)
+	var rec parsers.Access
+	for {
+		c, err := r.NextChunk(buf)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n := forEachLine(c.Data, c.FirstLine, func(line []byte, num int64) {
+			if err := parser.Parse(line, &rec); err != nil {
+				agg.Skip(input, num, reason(err), sampleText(c.Part, false, line))
+				return
+			}
+			agg.AddAccess(input, num, &rec)
+		})
+		prog.lines.Add(n)
+		prog.bytes.Add(int64(len(c.Data)))
+	}
 }
 
 // readChunks reads one input in chunks of whole lines, hands each to send

@@ -1,0 +1,81 @@
+package analyzer
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestShiftLinesShards reads the same records as one stream and as three
+// shards whose lines are numbered from each shard's start (as the CLI's
+// shard readers deliver them), shifted by the lines before each shard and
+// merged out of order: the JSON must be byte-identical, skipped-line
+// samples and write evidence included.
+func TestShiftLinesShards(t *testing.T) {
+	spec := viral
+	spec.seconds, spec.surgeTo, spec.recoverAt = 3000, 2800, 2600
+	recs, evs := genViral(spec, 3)
+	skip := func(i int) bool { return i%501 == 7 }
+	// One skip reason per third, so that each reason's first samples lie
+	// in one shard, past the start of the file for the later ones.
+	third := func(i int) int { return i * 3 / len(recs) }
+	enc := func(a *Aggregator) []byte {
+		rep := Finish(a, synthInputs, &Options{})
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	add := func(a *Aggregator, i int, line int64) {
+		if skip(i) {
+			a.Skip(0, line, fmt.Sprintf("bad line in third %d", third(i)), fmt.Appendf(nil, "garbage %d", i))
+			return
+		}
+		r := recs[i].record()
+		a.AddAccess(0, line, &r)
+	}
+
+	one := NewAggregator(&Options{})
+	for i := range recs {
+		add(one, i, int64(i+1))
+	}
+	for i := range evs {
+		one.AddEvent(inputOfKind(evs[i].Kind), int64(i+1), &evs[i])
+	}
+
+	cuts := []int{0, len(recs) / 3, len(recs) * 2 / 3, len(recs)}
+	shards := make([]*Aggregator, 3)
+	var base int64
+	bases := make([]int64, 3)
+	for k := range shards {
+		shards[k] = one.Clone()
+		for i := cuts[k]; i < cuts[k+1]; i++ {
+			add(shards[k], i, int64(i-cuts[k]+1))
+		}
+		bases[k] = base
+		base += int64(cuts[k+1] - cuts[k])
+	}
+	events := one.Clone()
+	for i := range evs {
+		events.AddEvent(inputOfKind(evs[i].Kind), int64(i+1), &evs[i])
+	}
+	root := one.Clone()
+	for _, k := range []int{2, 0, 1} {
+		shards[k].ShiftLines(0, bases[k])
+		root.Merge(shards[k])
+	}
+	root.Merge(events)
+
+	want, got := enc(one), enc(root)
+	last := cuts[2] + (7-cuts[2]%501+501)%501 // first skipped line of the last shard
+	if !bytes.Contains(want, fmt.Appendf(nil, `"line":%d,"text":"garbage %d"`, last+1, last)) {
+		t.Fatalf("the test needs a skipped-line sample in the last shard (line %d)", last+1)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("one stream and three shifted shards differ:\n%s", cmp.Diff(string(want), string(got)))
+	}
+}
