@@ -112,6 +112,9 @@ func execute(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr i
 	for i, p := range plans {
 		infos[i] = p.info
 	}
+	if loki != nil {
+		loki.pushdown.addTo(agg) // Loki's counts where no access line was pulled
+	}
 	rep := analyzer.Finish(agg, infos, opts)
 
 	// Relative --since/--until are measured from the end of the logs, known
