@@ -1,7 +1,6 @@
 package analyzer
 
 import (
-	"github.com/DataDog/sketches-go/ddsketch"
 	"github.com/axiomhq/hyperloglog"
 
 	"github.com/postmortem/postmortem/parsers"
@@ -49,7 +48,7 @@ type Aggregator struct {
 	secs   map[int64]*secStat
 	lastS  int64
 	lastP  *secStat
-	lat    map[int64]*ddsketch.DDSketch // key: Unix second / latWidth
+	lat    *latSketches // key: Unix second / latWidth
 	hll    map[int64]*hyperloglog.Sketch
 	errHLL map[int64]*hyperloglog.Sketch // clients of failed requests, per minute
 	comp   map[int64]*compWindow         // key: Unix second / compWidth
@@ -71,8 +70,6 @@ type Aggregator struct {
 	scratch []byte
 
 	// Caches of the last bucket touched (records arrive mostly in order).
-	lastLatK int64
-	lastLat  *ddsketch.DDSketch
 	lastMin  int64
 	lastHLL  *hyperloglog.Sketch
 	lastComp *compWindow
@@ -149,7 +146,7 @@ func NewAggregator(o *Options) *Aggregator {
 		o:      o,
 		secs:   make(map[int64]*secStat, 4096),
 		lastS:  -1 << 62,
-		lat:    make(map[int64]*ddsketch.DDSketch),
+		lat:    newLatSketches(),
 		hll:    make(map[int64]*hyperloglog.Sketch),
 		errHLL: make(map[int64]*hyperloglog.Sketch),
 		comp:   make(map[int64]*compWindow),
@@ -275,17 +272,7 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 		st.LatSumUS += rt
 		st.LatN++
 		a.inflight(endNS, rt, false)
-		k := floorDiv(s, latWidth)
-		sk := a.lastLat
-		if k != a.lastLatK || sk == nil {
-			sk = a.lat[k]
-			if sk == nil {
-				sk, _ = ddsketch.LogCollapsingLowestDenseDDSketch(latAccuracy, latMaxBins)
-				a.lat[k] = sk
-			}
-			a.lastLatK, a.lastLat = k, sk
-		}
-		_ = sk.Add(float64(rt)/1000 + 0.001) // ms; +1 µs keeps 0 out of the zero bucket
+		a.lat.add(floorDiv(s, latWidth), float64(rt)/1000+0.001) // ms; +1 µs keeps 0 out of the zero bucket
 	}
 
 	client := clientAddr(r)
@@ -395,7 +382,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 		return
 	}
 	a.lastS, a.lastP = -1<<62, nil
-	a.lastLat, a.lastHLL, a.lastComp = nil, nil, nil
+	a.lastHLL, a.lastComp = nil, nil
 	for s, p := range b.secs {
 		if q := a.secs[s]; q != nil {
 			q.add(p)
@@ -403,13 +390,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 			a.secs[s] = p
 		}
 	}
-	for k, sk := range b.lat {
-		if q := a.lat[k]; q != nil {
-			_ = q.MergeWith(sk)
-		} else {
-			a.lat[k] = sk
-		}
-	}
+	a.lat.merge(b.lat)
 	for k, h := range b.hll {
 		if q := a.hll[k]; q != nil {
 			_ = q.Merge(h)

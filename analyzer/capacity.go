@@ -16,12 +16,12 @@ import (
 // request stream (replay.go).
 //
 // Memory bound, per aggregator (one per parsing worker until they merge):
-// one capRec (20 bytes) per dynamic request, at most capMaxRecs (2^19,
-// 10 MiB); beyond the cap the state keeps a consistent
+// one capRec (20 bytes) per dynamic request, at most capMaxRecs (2^18,
+// 5 MiB: a quarter of a million requests is plenty for a replay); beyond the cap the state keeps a consistent
 // sample of clients (whole clients kept or dropped, the rate halving each
 // time the cap is reached) and the replay scales the pool to the sample.
 // Plus one capSec (32 bytes) per second that saw a request.
-const capMaxRecs = 1 << 19
+const capMaxRecs = 1 << 18
 
 // Request classes of issue 6.
 const (

@@ -24,7 +24,7 @@ import (
 // counts are scaled by the inverse sampling rate and the report says so.
 const (
 	rtWindow  = 10 // seconds after a failure in which a new request counts as a retry
-	rtMaxRecs = 1 << 19
+	rtMaxRecs = 1 << 18
 	// Detection thresholds over the storm window.
 	rtMinRetries = 200
 	rtMinShare   = 0.05

@@ -57,7 +57,7 @@ type State struct {
 	// type and class), sorted by time, input, line.
 	Events []EventAgg
 
-	lat  map[int64]*ddsketch.DDSketch // per latWidth seconds
+	lat  *latSketches // per latWidth seconds
 	hll  map[int64]*hyperloglog.Sketch
 	errH map[int64]*hyperloglog.Sketch
 	comp map[int64]*compWindow
@@ -178,21 +178,13 @@ func (st *State) Health(from, to int64) Health {
 // Quantile returns the q-quantile of request times in ms over [from, to),
 // merging the latency sketches that overlap it; 0 when none.
 func (st *State) Quantile(from, to int64, q float64) float64 {
-	if len(st.lat) == 0 {
+	if st.lat == nil || st.lat.len() == 0 {
 		return 0
 	}
 	k0, k1 := floorDiv(from, latWidth), floorDiv(to-1, latWidth)
 	var m *ddsketch.DDSketch
 	for k := k0; k <= k1; k++ {
-		sk := st.lat[k]
-		if sk == nil {
-			continue
-		}
-		if m == nil {
-			m = sk.Copy()
-		} else {
-			_ = m.MergeWith(sk)
-		}
+		st.lat.mergeInto(&m, k)
 	}
 	if m == nil || m.IsEmpty() {
 		return 0

@@ -70,11 +70,10 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 		buf   *[]byte
 	}
 	skews := make([]skewStats, nw+1) // one per goroutine, summed at the end
+	// Chunk buffers are made on first need (inputs read in shards need
+	// none), at most two per worker plus the reader's.
 	free := make(chan *[]byte, 2*nw+2)
-	for range cap(free) {
-		b := make([]byte, chunkSize)
-		free <- &b
-	}
+	bufs := &bufPool{free: free, left: cap(free)}
 	jobs := make(chan work, nw)
 
 	var (
@@ -153,7 +152,7 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 			}
 			err = readChunks(ctx, p, func(c sources.Chunk, b *[]byte) {
 				jobs <- work{input: i, part: c.Part, multi: len(p.in.Parts) > 1, first: c.FirstLine, data: c.Data, times: c.EntryTimes, buf: b}
-			}, free, aggs[nw], i)
+			}, bufs, aggs[nw], i)
 			if err != nil {
 				fail(err)
 				return
@@ -334,24 +333,22 @@ func readShard(input int, p *plan, r *sources.Reader, agg *analyzer.Aggregator, 
 // readChunks reads one input in chunks of whole lines, hands each to send
 // with the buffer it lives in (send passes the buffer back through free when
 // done), and records overlong lines and warnings.
-func readChunks(ctx context.Context, p *plan, send func(sources.Chunk, *[]byte), free chan *[]byte, agg *analyzer.Aggregator, input int) error {
+func readChunks(ctx context.Context, p *plan, send func(sources.Chunk, *[]byte), bufs *bufPool, agg *analyzer.Aggregator, input int) error {
 	r, err := p.in.Open(ctx)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	for {
-		var b *[]byte
-		select {
-		case b = <-free:
-		case <-ctx.Done():
-			return ctx.Err()
+		b, err := bufs.get(ctx)
+		if err != nil {
+			return err
 		}
 		c, err := r.NextChunk(*b)
 		if len(c.Data) > 0 {
 			send(c, b)
 		} else {
-			free <- b
+			bufs.free <- b
 		}
 		if errors.Is(err, io.EOF) {
 			break
@@ -362,6 +359,33 @@ func readChunks(ctx context.Context, p *plan, send func(sources.Chunk, *[]byte),
 	}
 	finishInput(p, r, agg, input)
 	return nil
+}
+
+// bufPool hands chunk buffers to the one reader goroutine: a returned one
+// if any, else a new one while fewer than cap(free) exist, else it waits.
+// Workers give buffers back on free.
+type bufPool struct {
+	free chan *[]byte
+	left int // buffers not made yet
+}
+
+func (p *bufPool) get(ctx context.Context) (*[]byte, error) {
+	select {
+	case b := <-p.free:
+		return b, nil
+	default:
+	}
+	if p.left > 0 {
+		p.left--
+		b := make([]byte, chunkSize)
+		return &b, nil
+	}
+	select {
+	case b := <-p.free:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // finishInput records what the reader saw besides lines: overlong lines
