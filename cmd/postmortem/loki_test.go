@@ -225,6 +225,8 @@ func TestLokiPushdownAgrees(t *testing.T) {
 			if push.Traffic.Requests != full.Traffic.Requests {
 				t.Errorf("requests %d (pushdown, Loki's count) vs %d (full)", push.Traffic.Requests, full.Traffic.Requests)
 			}
+			checkPushdownLatency(t, loki.URL, extra, truth, full, push)
+			checkPushdownTop(t, loki.URL, extra, full)
 		})
 	}
 }
