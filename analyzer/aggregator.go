@@ -45,7 +45,7 @@ type Aggregator struct {
 
 	since, until int64 // Unix ns; 0 = open
 
-	secs   map[int64]*secStat
+	secs   secTable
 	lastS  int64
 	lastP  *secStat
 	lat    *latSketches // key: Unix second / latWidth
@@ -144,7 +144,7 @@ func NewAggregator(o *Options) *Aggregator {
 	}
 	a := &Aggregator{
 		o:      o,
-		secs:   make(map[int64]*secStat, 4096),
+		secs:   newSecTable(),
 		lastS:  -1 << 62,
 		lat:    newLatSketches(),
 		hll:    make(map[int64]*hyperloglog.Sketch),
@@ -188,11 +188,7 @@ func (a *Aggregator) sec(s int64) *secStat {
 	if s == a.lastS {
 		return a.lastP
 	}
-	p := a.secs[s]
-	if p == nil {
-		p = &secStat{}
-		a.secs[s] = p
-	}
+	p := a.secs.at(s)
 	a.lastS, a.lastP = s, p
 	return p
 }
@@ -383,13 +379,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	}
 	a.lastS, a.lastP = -1<<62, nil
 	a.lastHLL, a.lastComp = nil, nil
-	for s, p := range b.secs {
-		if q := a.secs[s]; q != nil {
-			q.add(p)
-		} else {
-			a.secs[s] = p
-		}
-	}
+	a.secs.merge(&b.secs)
 	a.lat.merge(b.lat)
 	for k, h := range b.hll {
 		if q := a.hll[k]; q != nil {

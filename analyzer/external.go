@@ -57,11 +57,7 @@ func (a *Aggregator) AddExternal(steps []StatusStep, step time.Duration, covered
 
 // addCounts adds n requests with status code in second t.
 func (a *Aggregator) addCounts(t int64, code int, n int32) {
-	p := a.secs[t]
-	if p == nil {
-		p = &secStat{}
-		a.secs[t] = p
-	}
+	p := a.secs.at(t)
 	p.Req += n
 	c := code / 100
 	if c < 0 || c >= len(p.Class) {

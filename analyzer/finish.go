@@ -159,15 +159,12 @@ func buildState(a *Aggregator, inputs []InputInfo, o *Options) *State {
 	st.MySQLMaxConns = int64(o.MySQLMaxConnections)
 
 	// Range: seconds with requests, widened by events.
-	keys := make([]int64, 0, len(a.secs))
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	for s, p := range a.secs {
-		keys = append(keys, s)
+	a.secs.each(func(s int64, p *secStat) {
 		if p.Req > 0 {
 			lo, hi = min(lo, s), max(hi, s)
 		}
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	})
 	for k := range a.events {
 		lo, hi = min(lo, k.Sec), max(hi, k.Sec)
 	}
@@ -193,17 +190,17 @@ func buildState(a *Aggregator, inputs []InputInfo, o *Options) *State {
 	// Prefix sums of the in-flight difference arrays, over every second
 	// with a boundary, including those before Start.
 	var carry, carryUp int64
-	ki := 0
-	for ki < len(keys) && keys[ki] < lo {
-		carry += int64(a.secs[keys[ki]].Diff)
-		carryUp += int64(a.secs[keys[ki]].DiffUp)
-		ki++
-	}
+	a.secs.each(func(s int64, p *secStat) {
+		if s < lo {
+			carry += int64(p.Diff)
+			carryUp += int64(p.DiffUp)
+		}
+	})
 	p95 := map[int64]float64{}
 	for s := lo; s <= hi; s++ {
 		p := &st.Points[(s-lo)/st.Step]
 		var inF, busy float64
-		if q := a.secs[s]; q != nil {
+		if q := a.secs.get(s); q != nil {
 			carry += int64(q.Diff)
 			carryUp += int64(q.DiffUp)
 			inF = float64(carry) + float64(q.CorrUS)/1e6
