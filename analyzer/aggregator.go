@@ -45,7 +45,7 @@ type Aggregator struct {
 
 	since, until int64 // Unix ns; 0 = open
 
-	secs   secTable
+	secs   secPages[secStat]
 	lastS  int64
 	lastP  *secStat
 	lat    *latSketches // key: Unix second / latWidth
@@ -144,7 +144,7 @@ func NewAggregator(o *Options) *Aggregator {
 	}
 	a := &Aggregator{
 		o:      o,
-		secs:   newSecTable(),
+		secs:   newSecPages[secStat](),
 		lastS:  -1 << 62,
 		lat:    newLatSketches(),
 		hll:    make(map[int64]*hyperloglog.Sketch),
@@ -379,7 +379,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	}
 	a.lastS, a.lastP = -1<<62, nil
 	a.lastHLL, a.lastComp = nil, nil
-	a.secs.merge(&b.secs)
+	a.secs.merge(&b.secs, (*secStat).add)
 	a.lat.merge(b.lat)
 	for k, h := range b.hll {
 		if q := a.hll[k]; q != nil {

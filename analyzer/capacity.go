@@ -64,18 +64,35 @@ type capSec struct {
 	qfail   uint32 // 499, 502, 504 of PHP requests: the signs of a full pool
 }
 
+func (s *capSec) add(o *capSec) {
+	for i := range s.n {
+		s.n[i] += o.n[i]
+		s.fail[i] += o.fail[i]
+	}
+	s.qfail += o.qfail
+}
+
+// seen says whether any request started in the second.
+func (s *capSec) seen() bool {
+	var n uint32
+	for _, v := range s.n {
+		n += v
+	}
+	return n > 0
+}
+
 type capacityAgg struct {
 	o *Options
 	// sampled holds the dynamic requests (recs), whole clients sampled by
 	// hash once capMaxRecs would be passed (shift).
 	sampled[capRec]
-	secs  map[int64]*capSec
+	secs  secPages[capSec]
 	last  int64
 	lastP *capSec
 }
 
 func newCapacityAgg(o *Options) *capacityAgg {
-	return &capacityAgg{o: o, sampled: sampled[capRec]{limit: capMaxRecs}, secs: map[int64]*capSec{}, last: math.MinInt64}
+	return &capacityAgg{o: o, sampled: sampled[capRec]{limit: capMaxRecs}, secs: newSecPages[capSec](), last: math.MinInt64}
 }
 
 // sampleKey samples capacity records by client: a client's requests stay
@@ -121,11 +138,7 @@ func (c *capacityAgg) addAccessStatic(r *parsers.Access, static bool) {
 	}
 	s := c.lastP
 	if sec != c.last || s == nil {
-		s = c.secs[sec]
-		if s == nil {
-			s = &capSec{}
-			c.secs[sec] = s
-		}
+		s = c.secs.at(sec)
 		c.last, c.lastP = sec, s
 	}
 	s.n[class]++
@@ -174,18 +187,7 @@ func (c *capacityAgg) addAccessStatic(r *parsers.Access, static bool) {
 }
 
 func (c *capacityAgg) merge(o *capacityAgg) {
-	for k, v := range o.secs {
-		s := c.secs[k]
-		if s == nil {
-			s = &capSec{}
-			c.secs[k] = s
-		}
-		for i := range s.n {
-			s.n[i] += v.n[i]
-			s.fail[i] += v.fail[i]
-		}
-		s.qfail += v.qfail
-	}
+	c.secs.merge(&o.secs, (*capSec).add)
 	c.lastP = nil
 	c.sampled.merge(&o.sampled)
 }
@@ -219,7 +221,7 @@ type capModel struct {
 	patience float64 // seconds before a client gives up
 	timeout  float64 // fastcgi_read_timeout, seconds
 	cacheURL map[uint32]bool
-	secs     map[int64]*capSec
+	secs     *secPages[capSec]
 	// contA fits service time = s0 × (1 + contA·n²) with n requests running
 	// (database contention); contBase is the factor at baseline concurrency.
 	contA, contBase float64
@@ -231,7 +233,7 @@ type capModel struct {
 // buildModel sorts the records, classes cacheable GETs and measures health
 // per minute.
 func (c *capacityAgg) buildModel(st *State) *capModel {
-	m := &capModel{recs: c.recs, scale: float64(uint64(1) << c.shift), secs: c.secs, cacheURL: map[uint32]bool{}, contBase: 1}
+	m := &capModel{recs: c.recs, scale: float64(uint64(1) << c.shift), secs: &c.secs, cacheURL: map[uint32]bool{}, contBase: 1}
 	slices.SortFunc(m.recs, func(a, b capRec) int {
 		switch {
 		case a.sec != b.sec:
@@ -261,23 +263,28 @@ func (c *capacityAgg) buildModel(st *State) *capModel {
 			r.class = capCacheGET
 		}
 	}
-	if len(c.secs) == 0 {
-		return m
-	}
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	for s := range c.secs {
-		lo, hi = min(lo, s), max(hi, s)
+	c.secs.each(func(s int64, v *capSec) {
+		if v.seen() {
+			lo, hi = min(lo, s), max(hi, s)
+		}
+	})
+	if lo > hi {
+		return m
 	}
 	m.first = floorDiv60(lo)
 	m.mins = make([]capMinute, floorDiv60(hi)-m.first+1)
-	for s, v := range c.secs {
+	c.secs.each(func(s int64, v *capSec) {
+		if !v.seen() {
+			return
+		}
 		mm := &m.mins[floorDiv60(s)-m.first]
 		for i := range v.n {
 			mm.n[i] += float64(v.n[i])
 			mm.fail[i] += float64(v.fail[i])
 		}
 		mm.qfail += float64(v.qfail)
-	}
+	})
 	// Split GETs between cacheable and dynamic by the sampled records; p95
 	// of dynamic request times per minute.
 	var lat [][]float64 = make([][]float64, len(m.mins))
@@ -436,7 +443,7 @@ func (c *capacityAgg) finish(rep *Report, st *State, o *Options) {
 	if o == nil {
 		o = &Options{}
 	}
-	if len(c.secs) == 0 {
+	if c.secs.empty() {
 		return
 	}
 	m := c.buildModel(st)

@@ -188,7 +188,7 @@ func (m *capModel) replay(from, to int64, cfg rpConfig, backlog, patience, timeo
 	// Static requests in the window: served by nginx.
 	var static float64
 	for s := from; s < to; s++ {
-		if v := m.secs[s]; v != nil {
+		if v := m.secs.get(s); v != nil {
 			static += float64(v.n[capStatic])
 		}
 	}
@@ -220,7 +220,7 @@ func (m *capModel) replay(from, to int64, cfg rpConfig, backlog, patience, timeo
 // observed is what really happened in [from, to).
 func (m *capModel) observed(from, to int64) (requests, errors float64) {
 	for s := from; s < to; s++ {
-		if v := m.secs[s]; v != nil {
+		if v := m.secs.get(s); v != nil {
 			for k := range v.n {
 				requests += float64(v.n[k])
 				errors += float64(v.fail[k])

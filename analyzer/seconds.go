@@ -1,40 +1,37 @@
 package analyzer
 
-// secPageLen is how many consecutive seconds share one page of secStat.
+// secPageLen is how many consecutive seconds share one page.
 const secPageLen = 64
 
-// secPage is the secStat of secPageLen consecutive seconds (6 KB).
-type secPage [secPageLen]secStat
-
-// secTable holds one secStat per Unix second in pages of secPageLen
-// seconds: a day of traffic is 1,350 pointer-free pages (8 MB) the garbage
-// collector need not scan, instead of 86,400 map entries and objects. A
-// second without a record reads as a zero secStat, which every reader
-// treats as no record.
-type secTable struct {
-	pages map[int64]*secPage // key: floorDiv(second, secPageLen)
+// secPages holds one T per Unix second in pages of secPageLen seconds: a
+// day of traffic is 1,350 pages the garbage collector need not scan when T
+// holds no pointers, instead of 86,400 map entries and as many objects. A
+// second nothing was recorded in reads as a zero T, which every reader
+// treats as nothing recorded.
+type secPages[T any] struct {
+	pages map[int64]*[secPageLen]T // key: floorDiv(second, secPageLen)
 }
 
-func newSecTable() secTable { return secTable{pages: map[int64]*secPage{}} }
+func newSecPages[T any]() secPages[T] { return secPages[T]{pages: map[int64]*[secPageLen]T{}} }
 
 func secPageOf(s int64) (page, i int64) {
 	page = floorDiv(s, secPageLen)
 	return page, s - page*secPageLen
 }
 
-// at returns second s's secStat, making its page if needed.
-func (t *secTable) at(s int64) *secStat {
+// at returns second s's value, making its page if needed.
+func (t *secPages[T]) at(s int64) *T {
 	k, i := secPageOf(s)
 	p := t.pages[k]
 	if p == nil {
-		p = &secPage{}
+		p = new([secPageLen]T)
 		t.pages[k] = p
 	}
 	return &p[i]
 }
 
-// get returns second s's secStat, or nil when its page was never made.
-func (t *secTable) get(s int64) *secStat {
+// get returns second s's value, or nil when its page was never made.
+func (t *secPages[T]) get(s int64) *T {
 	k, i := secPageOf(s)
 	if p := t.pages[k]; p != nil {
 		return &p[i]
@@ -42,8 +39,11 @@ func (t *secTable) get(s int64) *secStat {
 	return nil
 }
 
+// empty says whether nothing was recorded.
+func (t *secPages[T]) empty() bool { return len(t.pages) == 0 }
+
 // each calls f for every second of every page, in no particular order.
-func (t *secTable) each(f func(s int64, st *secStat)) {
+func (t *secPages[T]) each(f func(s int64, v *T)) {
 	for k, p := range t.pages {
 		for i := range p {
 			f(k*secPageLen+int64(i), &p[i])
@@ -51,8 +51,9 @@ func (t *secTable) each(f func(s int64, st *secStat)) {
 	}
 }
 
-// merge adds o's seconds to t, taking o's pages where t has none.
-func (t *secTable) merge(o *secTable) {
+// merge adds o's seconds to t with add, taking o's pages where t has
+// none, and leaves o empty.
+func (t *secPages[T]) merge(o *secPages[T], add func(dst, src *T)) {
 	for k, p := range o.pages {
 		q := t.pages[k]
 		if q == nil {
@@ -60,8 +61,8 @@ func (t *secTable) merge(o *secTable) {
 			continue
 		}
 		for i := range q {
-			q[i].add(&p[i])
+			add(&q[i], &p[i])
 		}
 	}
-	o.pages = map[int64]*secPage{}
+	o.pages = map[int64]*[secPageLen]T{}
 }

@@ -54,13 +54,27 @@ type writesAgg struct {
 	kills   []int64 // Unix ns of children killed by SIGKILL (FPM log) or OOM (kernel)
 	fpmTerm []int64 // FPM master told to terminate (children are killed)
 	db      []wrDB
-	// minOK is, per Unix second of arrival, the shortest request time (ms)
-	// of a PHP request that succeeded: the queue wait of that moment. One
-	// entry per second of the window.
-	minOK map[int64]uint32
-	// php counts, per Unix second of the answer, PHP requests that ended
-	// 500 ([0]) and that succeeded ([1]): how often PHP itself failed then.
-	php map[int64][2]uint32
+	// secs holds, per Unix second, the queue wait and how PHP answered.
+	secs secPages[wrSec]
+}
+
+// wrSec is one second of PHP answers.
+type wrSec struct {
+	// php counts PHP requests answered in the second that ended 500 ([0])
+	// and that succeeded ([1]): how often PHP itself failed then.
+	php [2]uint32
+	// minOK is 1 + the shortest request time (ms) of a PHP read that
+	// arrived in the second and succeeded: the queue wait of that moment;
+	// 0 when none did.
+	minOK uint32
+}
+
+func (s *wrSec) add(o *wrSec) {
+	s.php[0] += o.php[0]
+	s.php[1] += o.php[1]
+	if o.minOK != 0 && (s.minOK == 0 || o.minOK < s.minOK) {
+		s.minOK = o.minOK
+	}
 }
 
 // wrRec is one write request.
@@ -101,7 +115,7 @@ const (
 )
 
 func newWritesAgg(o *Options) *writesAgg {
-	return &writesAgg{o: o, rt: newRTState(), strs: map[string]string{}, minOK: map[int64]uint32{}, php: map[int64][2]uint32{}}
+	return &writesAgg{o: o, rt: newRTState(), strs: map[string]string{}, secs: newSecPages[wrSec]()}
 }
 
 func (w *writesAgg) intern(b []byte) string {
@@ -168,25 +182,23 @@ func (w *writesAgg) addAccessStatic(input int, line int64, r *parsers.Access, st
 	failed := r.Status == 499 || r.Status >= 500
 	w.rt.add(r.Remote, r.Path, floorDivSec(end), failed, !static)
 	if !static && r.UpstreamTime >= 0 {
-		es := floorDivSec(end)
-		v := w.php[es]
+		v := w.secs.at(floorDivSec(end))
 		switch {
 		case r.Status == 500:
-			v[0]++
+			v.php[0]++
 		case !failed:
-			v[1]++
+			v.php[1]++
 		}
-		w.php[es] = v
 	}
 	if !static && !failed && r.RequestTime >= 0 && r.UpstreamTime >= 0 && !cwIsWrite(r.Method) {
 		// The quickest PHP answer among reads that arrived in this
 		// second: their wait in the FPM queue plus the fastest service
 		// (writes may wait on row locks once running, so they do not
 		// measure the queue).
-		s := floorDivSec(start)
-		ms := uint32(min(r.RequestTime/1000, math.MaxUint32))
-		if v, ok := w.minOK[s]; !ok || ms < v {
-			w.minOK[s] = ms
+		v := w.secs.at(floorDivSec(start))
+		ms := uint32(min(r.RequestTime/1000, math.MaxUint32-1)) + 1
+		if v.minOK == 0 || ms < v.minOK {
+			v.minOK = ms
 		}
 	}
 	if !cwIsWrite(r.Method) {
@@ -327,15 +339,7 @@ func (w *writesAgg) merge(o *writesAgg) {
 			w.db = append(w.db, d)
 		}
 	}
-	for s, v := range o.php {
-		u := w.php[s]
-		w.php[s] = [2]uint32{u[0] + v[0], u[1] + v[1]}
-	}
-	for s, v := range o.minOK {
-		if u, ok := w.minOK[s]; !ok || v < u {
-			w.minOK[s] = v
-		}
-	}
+	w.secs.merge(&o.secs, (*wrSec).add)
 }
 
 // cwEndpoint normalises a path for grouping: numeric, hexadecimal and UUID
@@ -487,8 +491,8 @@ func (w *writesAgg) queuedUntil(r wrRec) (int64, bool) {
 	s := floorDivSec(r.start)
 	wait, ok := uint32(0), false
 	for d := int64(-1); d <= 1; d++ {
-		if v, found := w.minOK[s+d]; found && (!ok || v < wait) {
-			wait, ok = v, true
+		if v := w.secs.get(s + d); v != nil && v.minOK != 0 && (!ok || v.minOK-1 < wait) {
+			wait, ok = v.minOK-1, true
 		}
 	}
 	return r.start + int64(wait)*1e6, ok
@@ -515,9 +519,10 @@ func (w *writesAgg) likelyFailed(r wrRec) bool {
 	var n500, okN uint32
 	rs := floorDivSec(run)
 	for d := int64(-2); d <= 2; d++ {
-		v := w.php[rs+d]
-		n500 += v[0]
-		okN += v[1]
+		if v := w.secs.get(rs + d); v != nil {
+			n500 += v.php[0]
+			okN += v.php[1]
+		}
 	}
 	return n500 >= 5 && wrFailRatio*n500 >= okN
 }
