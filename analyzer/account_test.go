@@ -79,3 +79,36 @@ func TestShiftLinesShards(t *testing.T) {
 		t.Errorf("one stream and three shifted shards differ:\n%s", cmp.Diff(string(want), string(got)))
 	}
 }
+
+// TestFinishDeterministicLongWindow: over days, a chart bucket spans many
+// minutes whose shares are summed in floating point; the report's bytes
+// must not depend on the order Go happens to iterate maps in.
+func TestFinishDeterministicLongWindow(t *testing.T) {
+	refs := []string{"https://www.google.com/", "https://l.facebook.com/l.php", "https://t.co/x", "https://news.ycombinator.com/", "-", "https://www.bing.com/"}
+	t0 := int64(1732000000) * 1e9
+	build := func() []byte {
+		a := NewAggregator(&Options{})
+		for i := range 3 * 24 * 60 { // every minute of three days
+			for j := range i%7 + 1 {
+				s := synthAccess{t: t0 + int64(i)*60e9 + int64(j)*3e9, remote: fmt.Sprintf("10.0.%d.%d", i%50, j), method: "GET",
+					path: fmt.Sprintf("/p/%d", j), status: 200, ref: refs[(i*3+j)%len(refs)], ua: uaIPhone, rtUS: 1000 + int64(j), upUS: -1, bytes: 100}
+				r := s.record()
+				a.AddAccess(0, int64(i+1), &r)
+			}
+		}
+		b, err := json.Marshal(Finish(a, synthInputs[:1], &Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	first := build()
+	if !bytes.Contains(first, []byte(`"referrers":[{`)) {
+		t.Fatal("no referrer series: the test would prove nothing")
+	}
+	for range 4 {
+		if again := build(); !bytes.Equal(first, again) {
+			t.Fatalf("two runs differ:\n%.3000s", cmp.Diff(string(first), string(again)))
+		}
+	}
+}

@@ -3,6 +3,7 @@ package analyzer
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -422,11 +423,18 @@ func referrerSeries(st *State, b int64, n int) []NamedSeries {
 	if len(rows) > 6 {
 		rows = rows[:6]
 	}
+	// Minutes in order: the float sums of a bucket must not depend on map
+	// order, or the report's bytes would change from run to run.
+	mins := make([]int64, 0, len(perMin))
+	for m := range perMin {
+		mins = append(mins, m)
+	}
+	slices.Sort(mins)
 	out := make([]NamedSeries, 0, len(rows))
 	for _, r := range rows {
 		vals := make([]float64, n)
-		for m, nets := range perMin {
-			c := nets[r.k]
+		for _, m := range mins {
+			c := perMin[m][r.k]
 			if c == 0 {
 				continue
 			}

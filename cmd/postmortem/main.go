@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 )
 
@@ -29,21 +28,15 @@ const (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// memoryLimit is the soft heap limit the command sets when GOMEMLIMIT is not
-// given: the analyzer's live state for a day of busy logs is ~110–170 MB,
-// and without a limit the collector lets the heap reach twice that. A limit
-// above the live peak costs little CPU (make bench: 4.1 → 4.4 s, peak RSS
-// 368 → 233 MB); below it the collector would run without pause, so a larger
-// input simply exceeds it.
-const memoryLimit = 200 << 20
-
 func main() {
+	stopLimit := func() {}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
+		stopLimit = adaptMemoryLimit()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
+	stopLimit()
 	os.Exit(code)
 }
 
