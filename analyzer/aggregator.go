@@ -232,9 +232,10 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 	if r.UpstreamTime != parsers.NoField {
 		a.withUp++
 	}
+	static := isStatic(r.Path)
 	if ut := r.UpstreamTime; ut >= 0 {
 		a.inflight(endNS, ut, true)
-	} else if ut == parsers.NoField && rt >= 0 && !isStatic(r.Path) {
+	} else if ut == parsers.NoField && rt >= 0 && !static {
 		a.inflight(endNS, rt, true)
 	}
 	s := floorDiv(endNS, 1e9)
@@ -260,7 +261,6 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 		st.Writes++
 	}
 	st.Bytes += r.Bytes
-	static := isStatic(r.Path)
 	if static {
 		st.Static++
 	}

@@ -58,14 +58,15 @@ func (st *rtState) add(client, path []byte, sec int64, failed, dynamic bool) {
 	if !dynamic || sec < 0 || sec > 1<<32-1 {
 		return
 	}
-	k := cwHash(cwHash(cwFNV, client), path) &^ 1
+	ch := cwHash(cwFNV, client)
+	k := cwHash(ch, path) &^ 1
 	if !st.keeps(k) {
 		return
 	}
 	if failed {
 		k |= 1
 	}
-	st.sampled.add(rtRec{key: k, client: uint32(cwHash(cwFNV, client)), sec: uint32(sec)})
+	st.sampled.add(rtRec{key: k, client: uint32(ch), sec: uint32(sec)})
 }
 
 func (st *rtState) merge(o *rtState) {

@@ -138,13 +138,8 @@ func cwIsWrite(m []byte) bool {
 	return false
 }
 
-// cwStaticExt lists file extensions nginx serves itself.
-var cwStaticExt = []string{
-	".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico",
-	".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3", ".pdf", ".zip", ".txt", ".xml", ".json",
-}
-
-// cwIsStatic says whether path names a static asset (by extension).
+// cwIsStatic says whether path names a static asset nginx serves itself,
+// by its extension.
 func cwIsStatic(path []byte) bool {
 	i := bytes.LastIndexByte(path, '.')
 	if i < 0 || i < bytes.LastIndexByte(path, '/') {
@@ -161,7 +156,12 @@ func cwIsStatic(path []byte) bool {
 			buf[j] = c + 32
 		}
 	}
-	return slices.Contains(cwStaticExt, string(buf[:n]))
+	switch string(buf[:n]) {
+	case ".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico",
+		".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3", ".pdf", ".zip", ".txt", ".xml", ".json":
+		return true
+	}
+	return false
 }
 
 func (w *writesAgg) addAccess(input int, line int64, r *parsers.Access) {
