@@ -38,6 +38,10 @@ const (
 	pushdownErrShare  = 0.05             // a step is trouble above this share of 499/5xx …
 	pushdownMinErrors = 10               // … with at least this many errors,
 	pushdownRateRatio = 3.0              // or above this multiple of the median rate
+	// pushdownMostly is the share of the range the trouble windows may
+	// cover before the metric details are skipped: the lines of nearly
+	// all of it are pulled anyway, and Loki's scans would only add work.
+	pushdownMostly = 0.5
 )
 
 // accessStatusPattern extracts the status of nginx and Apache access lines
@@ -73,6 +77,7 @@ type pushdownPlan struct {
 	latency []analyzer.LatencyStep // outside windows
 	tops    []pushdownTop          // one per window
 	base    *pushdownTop           // before the first window; nil when it starts the range
+	mostly  bool                   // the windows cover most of the range: no detail asked
 	note    string
 }
 
@@ -106,6 +111,7 @@ func planPushdown(ctx context.Context, opts sources.LokiOptions, q sources.LokiQ
 		return p, nil
 	}
 	p.windows = troubleWindows(p.steps, start, end)
+	p.mostly = coversMostly(p.windows, start, end)
 	p.note = p.describe()
 	return p, nil
 }
@@ -114,7 +120,7 @@ func planPushdown(ctx context.Context, opts sources.LokiOptions, q sources.LokiQ
 // and the top keys of each window and of the baseline before the first;
 // it runs beside the pull of the windows' lines.
 func (p *pushdownPlan) details(ctx context.Context, opts sources.LokiOptions, q sources.LokiQuery, start, end time.Time) error {
-	if len(p.steps) == 0 {
+	if len(p.steps) == 0 || p.mostly {
 		return nil
 	}
 	sel, err := sources.LokiSelector(q.LogQL)
@@ -253,6 +259,16 @@ func troubleWindows(steps []analyzer.StatusStep, start, end time.Time) []analyze
 	return out
 }
 
+// coversMostly says whether the windows ws (disjoint) cover at least
+// pushdownMostly of [start, end).
+func coversMostly(ws []analyzer.Window, start, end time.Time) bool {
+	var covered time.Duration
+	for _, w := range ws {
+		covered += w.End.Sub(w.Start)
+	}
+	return float64(covered) >= pushdownMostly*float64(end.Sub(start))
+}
+
 // gaps are the parts of [start, end) outside ws (sorted, disjoint).
 func gaps(ws []analyzer.Window, start, end time.Time) []analyzer.Window {
 	var out []analyzer.Window
@@ -385,6 +401,10 @@ func groupKeys(rows []sources.Sample, label string, key func(string) string) []k
 }
 
 func (p *pushdownPlan) describe() string {
+	if p.mostly {
+		return fmt.Sprintf("pushdown: Loki counted all %d access requests by status at %s steps; the trouble covers most of the range, so its access lines were pulled as in a full read and no other metric query was asked (it would have added work and saved nothing)",
+			p.counts.requests, pushdownStep)
+	}
 	if len(p.windows) == 0 {
 		return fmt.Sprintf("pushdown: Loki counted %d access requests and found no trouble, so no access line was pulled; request counts by status and latency quantiles come from Loki's metric queries", p.counts.requests)
 	}
@@ -516,6 +536,9 @@ func (p *pushdownResult) apply(rep *analyzer.Report) {
 
 // topFor is Loki's top keys for the window that holds t.
 func (p *pushdownPlan) topFor(t time.Time) *pushdownTop {
+	if len(p.tops) != len(p.windows) {
+		return nil // not asked
+	}
 	for i, w := range p.windows {
 		if !t.Before(w.Start) && t.Before(w.End) {
 			return &p.tops[i]

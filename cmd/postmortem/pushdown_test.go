@@ -195,3 +195,27 @@ func TestRebase(t *testing.T) {
 		t.Errorf("rebase: %v, want %v", rows, want)
 	}
 }
+
+// TestCoversMostly: pushdown asks Loki for metric details only when the
+// trouble leaves most of the range unpulled.
+func TestCoversMostly(t *testing.T) {
+	t0 := time.Date(2024, 11, 21, 9, 0, 0, 0, time.UTC)
+	w := func(from, to time.Duration) analyzer.Window {
+		return analyzer.Window{Start: t0.Add(from), End: t0.Add(to)}
+	}
+	for _, c := range []struct {
+		name string
+		ws   []analyzer.Window
+		end  time.Duration
+		want bool
+	}{
+		{"viral hour: the trouble is all of it", []analyzer.Window{w(0, time.Hour)}, time.Hour, true},
+		{"one hour of six", []analyzer.Window{w(0, 80*time.Minute)}, 6 * time.Hour, false},
+		{"two windows, half together", []analyzer.Window{w(0, time.Hour), w(2*time.Hour, 3*time.Hour)}, 4 * time.Hour, true},
+		{"no trouble", nil, time.Hour, false},
+	} {
+		if got := coversMostly(c.ws, t0, t0.Add(c.end)); got != c.want {
+			t.Errorf("%s: coversMostly = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
