@@ -98,7 +98,7 @@ func execute(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr i
 	}
 	prog := &counters{}
 	stopProgress := startProgress(cfg, stderr, prog)
-	agg, err := analyze(ctx, plans, opts, prog)
+	agg, err := analyze(ctx, plans, opts, prog, shardMinSize)
 	stopProgress()
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func execute(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr i
 		for _, p := range plans {
 			p.info.Warnings = nil
 		}
-		if agg, err = analyze(ctx, plans, opts, prog); err != nil {
+		if agg, err = analyze(ctx, plans, opts, prog, shardMinSize); err != nil {
 			return err
 		}
 		for i, p := range plans {

@@ -49,7 +49,10 @@ type counters struct {
 // other kinds alongside, and returns the merged aggregate. Each worker owns
 // its aggregator; merging is commutative, so the result does not depend on
 // scheduling.
-func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *counters) (*analyzer.Aggregator, error) {
+//
+// An access input that is one plain file of at least shardMin bytes is read
+// in shards (shardMinSize in the command; tests vary it).
+func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *counters, shardMin int64) (*analyzer.Aggregator, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -142,7 +145,7 @@ func analyze(ctx context.Context, plans []*plan, opts *analyzer.Options, prog *c
 			if p.kind != parsers.KindAccess {
 				continue
 			}
-			sharded, err := readShards(ctx, i, p, nw, root, prog)
+			sharded, err := readShards(ctx, i, p, nw, shardMin, root, prog)
 			if err != nil {
 				fail(err)
 				return
@@ -263,8 +266,8 @@ func (s *skewStats) warning(input int) string {
 // numbers the lines of each shard after those before it and merges them
 // into root. It returns false, having read nothing, when the input cannot
 // be split.
-func readShards(ctx context.Context, input int, p *plan, n int, root *analyzer.Aggregator, prog *counters) (bool, error) {
-	rs, err := p.in.OpenShards(ctx, n, shardMinSize)
+func readShards(ctx context.Context, input int, p *plan, n int, minSize int64, root *analyzer.Aggregator, prog *counters) (bool, error) {
+	rs, err := p.in.OpenShards(ctx, n, minSize)
 	if err != nil || rs == nil {
 		return false, err
 	}
