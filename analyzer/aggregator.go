@@ -284,6 +284,7 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 			cw = newCompWindow()
 			a.comp[m] = cw
 		}
+		a.sealComp(m)
 		a.lastMin, a.lastHLL, a.lastComp = m, h, cw
 	}
 	a.lastHLL.Insert(client)

@@ -3,6 +3,7 @@ package analyzer
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -27,11 +28,15 @@ import (
 // 70 with a string and a cell), IPv6 addresses in full form and /64
 // prefixes in wide (24 bytes); their hash is that of their text, so the
 // sample and the rows are the same as for the text.
+//
+// A counter that is done with is sealed (compact): its keys move to z and
+// the maps go, until a write needs them back (see composition_compact.go).
 type counter struct {
 	m      map[string]*cell
 	num    map[uint32]uint32   // packed IPv4 addresses or prefixes (packAddr without numTag) → count below 2^32
 	numTag uint64              // packIPv4 or packP24: what num holds; 0 = nothing yet
 	wide   map[[2]uint64]int64 // packed IPv6 addresses and /64 prefixes (packAddr6) → count
+	z      *compactKeys        // the keys while sealed (m, num and wide are nil then)
 	other  int64
 	cap    int
 	shift  uint
@@ -76,7 +81,12 @@ func mix64(h uint64) uint64 {
 func (c *counter) admits(h uint64) bool { return c.shift == 0 || h>>(64-c.shift) == 0 }
 
 // len is the number of keys kept.
-func (c *counter) len() int { return len(c.m) + len(c.num) + len(c.wide) }
+func (c *counter) len() int {
+	if z := c.z; z != nil {
+		return int(z.nStr + z.nNum + z.nWide)
+	}
+	return len(c.m) + len(c.num) + len(c.wide)
+}
 
 func (c *counter) add(k []byte, n int64) {
 	if p := c.m[string(k)]; p != nil {
@@ -86,6 +96,11 @@ func (c *counter) add(k []byte, n int64) {
 	h := fnv64(k)
 	if !c.admits(h) {
 		c.other += n
+		return
+	}
+	if c.z != nil {
+		c.reopen()
+		c.add(k, n)
 		return
 	}
 	c.m[string(k)] = &cell{n: n, h: h}
@@ -126,6 +141,11 @@ func (c *counter) addNum(pk uint64, k []byte, n int64) {
 		c.other += n
 		return
 	}
+	if c.z != nil {
+		c.reopen()
+		c.addNum(pk, k, n)
+		return
+	}
 	if c.num == nil {
 		c.num = make(map[uint32]uint32)
 	}
@@ -157,6 +177,11 @@ func (c *counter) addWidePacked(pk [2]uint64, k []byte, n int64) {
 		c.other += n
 		return
 	}
+	if c.z != nil {
+		c.reopen()
+		c.addWidePacked(pk, k, n)
+		return
+	}
 	if c.wide == nil {
 		c.wide = make(map[[2]uint64]int64)
 	}
@@ -172,6 +197,11 @@ func (c *counter) addString(k string, n int64) {
 	h := fnv64s(k)
 	if !c.admits(h) {
 		c.other += n
+		return
+	}
+	if c.z != nil {
+		c.reopen()
+		c.addString(k, n)
 		return
 	}
 	c.m[k] = &cell{n: n, h: h}
@@ -212,68 +242,98 @@ func (c *counter) drop() {
 	}
 }
 
-// merge adds o into c.
+// merge adds o into c. A sealed c stays sealed; o is left as it was.
 func (c *counter) merge(o *counter) {
-	if c.m == nil {
+	if c.m == nil && c.z == nil {
 		c.m = make(map[string]*cell)
 		c.cap = o.cap
-	}
-	c.other += o.other
-	c.shift = max(c.shift, o.shift)
-	for k, p := range o.m {
-		if q := c.m[k]; q != nil {
-			q.n += p.n
-		} else {
-			c.m[k] = &cell{n: p.n, h: p.h}
-		}
 	}
 	if c.numTag == 0 {
 		c.numTag = o.numTag
 	}
-	if len(o.num) > 0 && o.numTag != c.numTag {
-		var buf [24]byte
-		for k, n := range o.num {
+	oNum := len(o.num)
+	if o.z != nil {
+		oNum = int(o.z.nNum)
+	}
+	mixed := oNum > 0 && o.numTag != c.numTag
+	if c.z != nil {
+		if !mixed {
+			c.mergeSealed(o)
+			return
+		}
+		c.reopen()
+	}
+	c.other += o.other
+	c.shift = max(c.shift, o.shift)
+	o.eachKind(func(k string, n int64) {
+		if q := c.m[k]; q != nil {
+			q.n += n
+		} else {
+			c.m[k] = &cell{n: n, h: fnv64s(k)}
+		}
+	}, func(k, n uint32) {
+		if mixed {
+			var buf [24]byte
 			t := appendAddr(buf[:0], o.numTag|uint64(k))
 			if q := c.m[string(t)]; q != nil {
 				q.n += int64(n)
 			} else {
 				c.m[string(t)] = &cell{n: int64(n), h: fnv64(t)}
 			}
+			return
 		}
-	} else {
-		if len(o.num) > 0 && c.num == nil {
-			c.num = make(map[uint32]uint32, len(o.num))
+		if c.num == nil {
+			c.num = make(map[uint32]uint32, oNum)
 		}
-		for k, n := range o.num {
-			c.num[k] += n
+		c.num[k] += n
+	}, func(k [2]uint64, n int64) {
+		if c.wide == nil {
+			c.wide = make(map[[2]uint64]int64)
 		}
-	}
-	if len(o.wide) > 0 && c.wide == nil {
-		c.wide = make(map[[2]uint64]int64, len(o.wide))
-	}
-	for k, n := range o.wide {
 		c.wide[k] += n
-	}
+	})
 	c.drop()
 	c.shrink()
 }
 
-// each calls f for every kept key, in no particular order.
-func (c *counter) each(f func(k string, n int64)) {
-	for k, p := range c.m {
-		f(k, p.n)
+// eachKind calls str, num and wide for every kept key of its kind, in no
+// particular order.
+func (c *counter) eachKind(str func(k string, n int64), num func(k, n uint32), wide func(k [2]uint64, n int64)) {
+	if z := c.z; z != nil {
+		z.eachStr(str)
+		z.eachNum(num)
+		z.eachWide(wide)
+		return
 	}
-	var buf [48]byte
+	for k, p := range c.m {
+		str(k, p.n)
+	}
 	for k, n := range c.num {
-		f(string(appendAddr(buf[:0], c.numTag|uint64(k))), int64(n))
+		num(k, n)
 	}
 	for k, n := range c.wide {
-		f(string(appendAddr6(buf[:0], k)), n)
+		wide(k, n)
 	}
+}
+
+// each calls f for every kept key, in no particular order.
+func (c *counter) each(f func(k string, n int64)) {
+	var buf [48]byte
+	c.eachKind(f, func(k, n uint32) {
+		f(string(appendAddr(buf[:0], c.numTag|uint64(k))), int64(n))
+	}, func(k [2]uint64, n int64) {
+		f(string(appendAddr6(buf[:0], k)), n)
+	})
 }
 
 // counts calls f for every kept count.
 func (c *counter) counts(f func(n int64)) {
+	if z := c.z; z != nil {
+		z.eachStr(func(_ string, n int64) { f(n) })
+		z.eachNum(func(_, n uint32) { f(int64(n)) })
+		z.eachWide(func(_ [2]uint64, n int64) { f(n) })
+		return
+	}
 	for _, p := range c.m {
 		f(p.n)
 	}
@@ -443,6 +503,9 @@ type compWindow struct {
 	P64     counter
 	UA      [nUAClasses]int64
 	WriteOK int64
+
+	seals uint8     // times sealed (see sealComp)
+	open  *compOpen // the aggregator's open windows, carried by the current one
 }
 
 func newCompWindow() *compWindow {
@@ -468,6 +531,94 @@ func (w *compWindow) merge(o *compWindow) {
 	for i := range w.UA {
 		w.UA[i] += o.UA[i]
 	}
+}
+
+func (w *compWindow) counters() [5]*counter {
+	return [5]*counter{&w.Ref, &w.Path, &w.IP, &w.P24, &w.P64}
+}
+
+// maxSeals bounds how often one window is sealed: a window that input out
+// of time order keeps reopening stays open after that, so that no order of
+// the records costs more than a few rebuilds per window.
+const maxSeals = 4
+
+// seal compacts the window's counters (see counter.compact).
+func (w *compWindow) seal(b *compactBuf) {
+	if w.seals >= maxSeals {
+		return
+	}
+	done := false
+	for _, c := range w.counters() {
+		if !c.sealed() {
+			c.compact(b)
+			done = true
+		}
+	}
+	if done {
+		w.seals++
+	}
+}
+
+// compOpen is the queue of an aggregator's windows that may be open, in
+// the order they were last made current, with the number of minute changes
+// so far (the aggregator has no field for it, so the current window
+// carries it).
+type compOpen struct {
+	wins    []openWin
+	changes uint64
+	buf     compactBuf
+}
+
+type openWin struct {
+	min     int64
+	w       *compWindow
+	changes uint64 // changes when w was last made current
+}
+
+// sealLag is how many minutes a window stays open after its own ends, for
+// records that come a little late; a window is also kept open until more
+// than sealLag minute changes have passed without it, so that two interleaved
+// streams of records a few minutes apart do not reopen it at every line.
+const sealLag = 2
+
+// sealComp makes cur the current composition minute, creating its window
+// when needed, and seals every window older than cur−sealLag minutes that
+// has not been current for sealLag+1 minute changes. AddAccess calls it
+// when the minute changes, before a.lastComp moves to cur's window (the
+// queue travels from the old current window to the new one), so it is
+// O(1) amortised for records in time order. Sealing only changes how the
+// windows are kept: every result is the same.
+func (a *Aggregator) sealComp(cur int64) {
+	var q *compOpen
+	if p := a.lastComp; p != nil {
+		q, p.open = p.open, nil
+	}
+	if q == nil {
+		q = &compOpen{}
+	}
+	w := a.comp[cur]
+	if w == nil {
+		w = newCompWindow()
+		a.comp[cur] = w
+	}
+	w.open = q
+	q.changes++
+	i := slices.IndexFunc(q.wins, func(o openWin) bool { return o.min == cur })
+	if i < 0 {
+		q.wins = append(q.wins, openWin{min: cur, w: w})
+		i = len(q.wins) - 1
+	}
+	q.wins[i].changes = q.changes
+	keep := q.wins[:0]
+	for _, o := range q.wins {
+		if o.min < cur-sealLag && q.changes-o.changes > sealLag {
+			o.w.seal(&q.buf)
+			continue
+		}
+		keep = append(keep, o)
+	}
+	clear(q.wins[len(keep):])
+	q.wins = keep
 }
 
 func (a *Aggregator) addComposition(w *compWindow, r *parsers.Access, client []byte, static, write bool) {
