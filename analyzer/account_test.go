@@ -22,14 +22,7 @@ func TestShiftLinesShards(t *testing.T) {
 	// One skip reason per third, so that each reason's first samples lie
 	// in one shard, past the start of the file for the later ones.
 	third := func(i int) int { return i * 3 / len(recs) }
-	enc := func(a *Aggregator) []byte {
-		rep := Finish(a, synthInputs, &Options{})
-		b, err := json.Marshal(rep)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	enc := func(a *Aggregator) []byte { return finishJSON(t, a, synthInputs) }
 	add := func(a *Aggregator, i int, line int64) {
 		if skip(i) {
 			a.Skip(0, line, fmt.Sprintf("bad line in third %d", third(i)), fmt.Appendf(nil, "garbage %d", i))
@@ -96,11 +89,7 @@ func TestFinishDeterministicLongWindow(t *testing.T) {
 				a.AddAccess(0, int64(i+1), &r)
 			}
 		}
-		b, err := json.Marshal(Finish(a, synthInputs[:1], &Options{}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
+		return finishJSON(t, a, synthInputs[:1])
 	}
 	first := build()
 	if !bytes.Contains(first, []byte(`"referrers":[{`)) {
@@ -111,4 +100,14 @@ func TestFinishDeterministicLongWindow(t *testing.T) {
 			t.Fatalf("two runs differ:\n%.3000s", cmp.Diff(string(first), string(again)))
 		}
 	}
+}
+
+// finishJSON is the JSON report of a, finished with default options.
+func finishJSON(t testing.TB, a *Aggregator, inputs []InputInfo) []byte {
+	t.Helper()
+	b, err := json.Marshal(Finish(a, inputs, &Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

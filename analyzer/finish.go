@@ -228,7 +228,7 @@ func buildState(a *Aggregator, inputs []InputInfo, o *Options) *State {
 		k := floorDiv(s, latWidth)
 		v, ok := p95[k]
 		if !ok {
-			v = a.lat.quantile(k, 0.95)
+			v = a.lat.quantile(k, k, 0.95)
 			p95[k] = v
 		}
 		if v > p.P95Ms {

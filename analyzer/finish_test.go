@@ -141,14 +141,7 @@ func TestMergeCommutative(t *testing.T) {
 	spec := viral
 	spec.seconds, spec.surgeTo, spec.recoverAt = 6000, 5800, 5600
 	recs, evs := genViral(spec, 2)
-	enc := func(a *Aggregator) []byte {
-		rep := Finish(a, synthInputs, &Options{})
-		b, err := json.Marshal(rep)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	enc := func(a *Aggregator) []byte { return finishJSON(t, a, synthInputs) }
 	one := enc(feed(&Options{}, recs, evs, 1, func(int) int { return 0 }, []int{0}))
 	three := enc(feed(&Options{}, recs, evs, 3, func(i int) int { return i % 3 }, []int{2, 0, 1}))
 	blocks := enc(feed(&Options{}, recs, evs, 3, func(i int) int { return i * 3 / len(recs) }, []int{1, 2, 0}))

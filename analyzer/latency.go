@@ -158,10 +158,16 @@ func (l *latSketches) mergeInto(m **ddsketch.DDSketch, k int64) {
 	_ = (*m).DecodeAndMergeWith(b)
 }
 
-// quantile is the q-quantile of bucket k in ms; 0 when it is empty.
-func (l *latSketches) quantile(k int64, q float64) float64 {
+// quantile is the q-quantile in ms of buckets k0 to k1 merged; 0 when
+// they hold no request time.
+func (l *latSketches) quantile(k0, k1 int64, q float64) float64 {
+	if l.len() == 0 {
+		return 0
+	}
 	var m *ddsketch.DDSketch
-	l.mergeInto(&m, k)
+	for k := k0; k <= k1; k++ {
+		l.mergeInto(&m, k)
+	}
 	if m == nil || m.IsEmpty() {
 		return 0
 	}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"sort"
 
-	"github.com/DataDog/sketches-go/ddsketch"
 	"github.com/axiomhq/hyperloglog"
 
 	"github.com/postmortem/postmortem/parsers"
@@ -178,22 +177,10 @@ func (st *State) Health(from, to int64) Health {
 // Quantile returns the q-quantile of request times in ms over [from, to),
 // merging the latency sketches that overlap it; 0 when none.
 func (st *State) Quantile(from, to int64, q float64) float64 {
-	if st.lat == nil || st.lat.len() == 0 {
+	if st.lat == nil {
 		return 0
 	}
-	k0, k1 := floorDiv(from, latWidth), floorDiv(to-1, latWidth)
-	var m *ddsketch.DDSketch
-	for k := k0; k <= k1; k++ {
-		st.lat.mergeInto(&m, k)
-	}
-	if m == nil || m.IsEmpty() {
-		return 0
-	}
-	v, err := m.GetValueAtQuantile(q)
-	if err != nil {
-		return 0
-	}
-	return v
+	return st.lat.quantile(floorDiv(from, latWidth), floorDiv(to-1, latWidth), q)
 }
 
 // Clients estimates the distinct clients over the minutes overlapping
