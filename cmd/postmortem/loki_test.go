@@ -225,6 +225,11 @@ func TestLokiPushdownAgrees(t *testing.T) {
 			if push.Traffic.Requests != full.Traffic.Requests {
 				t.Errorf("requests %d (pushdown, Loki's count) vs %d (full)", push.Traffic.Requests, full.Traffic.Requests)
 			}
+			for _, n := range push.Notes {
+				if strings.Contains(n, "Loki's topk") && !strings.Contains(n, "clients") {
+					t.Errorf("the cross-check note says nothing of the top clients: %s", n)
+				}
+			}
 			checkPushdownLatency(t, loki.URL, extra, truth, full, push)
 			checkPushdownTop(t, loki.URL, extra, full)
 		})

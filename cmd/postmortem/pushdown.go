@@ -29,15 +29,16 @@ import (
 // other kinds are small and are pulled whole. This is I/O planning, not a
 // finding: the analyzer still decides what the incident was.
 const (
-	pushdownStep      = 10 * time.Second // resolution of the metric queries
-	pushdownLeadIn    = 5 * time.Minute  // raw lines pulled before the trouble
-	pushdownTail      = 5 * time.Minute  // raw lines pulled after it, for the recovery
-	pushdownMergeGap  = 15 * time.Minute // trouble runs closer than this are one window
-	pushdownBaseline  = 30 * time.Minute // the baseline before a window, from Loki's topk
-	pushdownTopK      = 50               // rows asked of topk before grouping into keys
-	pushdownErrShare  = 0.05             // a step is trouble above this share of 499/5xx …
-	pushdownMinErrors = 10               // … with at least this many errors,
-	pushdownRateRatio = 3.0              // or above this multiple of the median rate
+	pushdownStep         = 10 * time.Second // resolution of the metric queries
+	pushdownLeadIn       = 5 * time.Minute  // raw lines pulled before the trouble
+	pushdownTail         = 5 * time.Minute  // raw lines pulled after it, for the recovery
+	pushdownMergeGap     = 15 * time.Minute // trouble runs closer than this are one window
+	pushdownBaseline     = 30 * time.Minute // the baseline before a window, from Loki's topk
+	pushdownTopK         = 50               // rows asked of topk before grouping into keys
+	pushdownClientBudget = 20 * time.Second // for Loki's top clients, which a flood makes costly
+	pushdownErrShare     = 0.05             // a step is trouble above this share of 499/5xx …
+	pushdownMinErrors    = 10               // … with at least this many errors,
+	pushdownRateRatio    = 3.0              // or above this multiple of the median rate
 	// pushdownMostly is the share of the range the trouble windows may
 	// cover before the metric details are skipped: the lines of nearly
 	// all of it are pulled anyway, and Loki's scans would only add work.
@@ -86,7 +87,12 @@ type pushdownPlan struct {
 type pushdownTop struct {
 	from, to         time.Time
 	referrers, paths []keyCount
-	pages            int64 // page requests (baseline only), the total the shares are of
+	clients          []keyCount // by remote address; not asked for the baseline
+	// clientsRefused says why Loki gave no top clients ("" when it did):
+	// more distinct clients than its max_query_series, or no answer in
+	// pushdownClientBudget.
+	clientsRefused string
+	pages          int64 // page requests (baseline only), the total the shares are of
 }
 
 type keyCount struct {
@@ -334,9 +340,10 @@ func lokiLatency(ctx context.Context, opts sources.LokiOptions, sel string, from
 
 // lokiTop asks Loki for the top referrer hosts and paths of page requests
 // over [from, to), grouped into the analyzer's keys, and with withTotal the
-// number of page requests. Top clients are not asked: with more distinct
-// clients than Loki's max_query_series (500 by default) the inner sum by
-// (client) fails, and the pulled lines rank them exactly.
+// number of page requests (the baseline); without it the top clients of all
+// requests too. A Loki whose max_query_series (500 by default) is below the
+// window's distinct clients refuses that query: it is noted, not fatal, and
+// the pulled lines rank the clients exactly.
 func lokiTop(ctx context.Context, opts sources.LokiOptions, sel string, from, to time.Time, withTotal bool) (pushdownTop, error) {
 	top := pushdownTop{from: from, to: to}
 	rng := fmt.Sprintf("%ds", int64(to.Sub(from)/time.Second))
@@ -369,6 +376,24 @@ func lokiTop(ctx context.Context, opts sources.LokiOptions, sel string, from, to
 	}
 	top.paths = groupKeys(rows, "path", analyzer.PathKey)
 	if !withTotal {
+		// A flood has tens of thousands of clients: Loki refuses the query
+		// (max_query_series) or takes long. The pulled lines rank the
+		// clients exactly, so this one is asked within a budget and its
+		// failure is noted, not fatal.
+		clientQ := fmt.Sprintf("topk(%d, sum by (client) (count_over_time(%s | pattern `<client> <_>` [%s])))", pushdownTopK, sel, rng)
+		cctx, cancel := context.WithTimeout(ctx, pushdownClientBudget)
+		rows, err = sources.LokiVector(cctx, opts, clientQ, to)
+		cancel()
+		switch {
+		case err == nil:
+			top.clients = groupKeys(rows, "client", func(c string) string { return c })
+		case ctx.Err() != nil:
+			return top, ctx.Err()
+		case seriesLimit(err):
+			top.clientsRefused = "more distinct clients than its max_query_series"
+		default:
+			top.clientsRefused = fmt.Sprintf("no answer within %s", pushdownClientBudget)
+		}
 		return top, nil
 	}
 	totalQ := fmt.Sprintf("sum(count_over_time(%s [%s]))", pages, rng)
@@ -379,6 +404,12 @@ func lokiTop(ctx context.Context, opts sources.LokiOptions, sel string, from, to
 		top.pages = int64(math.Round(rows[0].V))
 	}
 	return top, nil
+}
+
+// seriesLimit says whether err is Loki refusing a query for returning more
+// series than its max_query_series.
+func seriesLimit(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "maximum number of series")
 }
 
 // groupKeys maps the label of each row to a key and sums rows by key.
@@ -574,17 +605,25 @@ func crossCheck(inc *analyzer.Incident, top *pushdownTop) string {
 		name string
 		rows []analyzer.Share
 		loki []keyCount
-	}{{"referrers", inc.Flood.TopReferrers, top.referrers}, {"paths", inc.Flood.TopPaths, top.paths}} {
+	}{{"referrers", inc.Flood.TopReferrers, top.referrers}, {"paths", inc.Flood.TopPaths, top.paths}, {"clients", inc.Flood.TopClients, top.clients}} {
+		if c.name == "clients" && top.clientsRefused != "" {
+			continue
+		}
 		a, b := shareKeys(c.rows, crossCheckN), countKeys(c.loki, crossCheckN)
 		if strings.Join(a, "\x00") != strings.Join(b, "\x00") {
 			bad = append(bad, fmt.Sprintf("%s: lines %s, Loki %s", c.name, strings.Join(a, ", "), strings.Join(b, ", ")))
 		}
 	}
 	span := top.from.Format("15:04:05") + "–" + top.to.Format("15:04:05")
-	if len(bad) == 0 {
-		return fmt.Sprintf("pushdown: the top %d referrers and paths of the incident from %s agree with Loki's topk over %s UTC", crossCheckN, inc.Start.Format("15:04:05"), span)
+	what, refused := "referrers, paths and clients", ""
+	if top.clientsRefused != "" {
+		what = "referrers and paths"
+		refused = "; Loki gave no top clients (" + top.clientsRefused + "): they come from the pulled lines"
 	}
-	return fmt.Sprintf("pushdown: the top %d keys of the incident from %s differ from Loki's topk over %s UTC (the window is wider than the incident) in %s", crossCheckN, inc.Start.Format("15:04:05"), span, strings.Join(bad, "; "))
+	if len(bad) == 0 {
+		return fmt.Sprintf("pushdown: the top %d %s of the incident from %s agree with Loki's topk over %s UTC%s", crossCheckN, what, inc.Start.Format("15:04:05"), span, refused)
+	}
+	return fmt.Sprintf("pushdown: the top %d keys of the incident from %s differ from Loki's topk over %s UTC (the window is wider than the incident) in %s%s", crossCheckN, inc.Start.Format("15:04:05"), span, strings.Join(bad, "; "), refused)
 }
 
 func shareKeys(rows []analyzer.Share, n int) []string {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"math"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,6 +136,14 @@ func checkPushdownTop(t *testing.T, url string, extra map[string]string, full *a
 		if got, want := countKeys(top.paths, crossCheckN), keys(inc.Flood.TopPaths, crossCheckN); !cmp.Equal(got, want) {
 			t.Errorf("incident %d: Loki's top paths %v, full pull's %v", i, got, want)
 		}
+		// A viral hour has ~175,000 clients: a Loki with the default
+		// max_query_series (500) refuses their topk, which must not fail
+		// the run; with fewer clients Loki's list must agree.
+		if top.clientsRefused != "" {
+			t.Logf("incident %d: Loki gave no top clients: %s", i, top.clientsRefused)
+		} else if got, want := countKeys(top.clients, crossCheckN), keys(inc.Flood.TopClients, crossCheckN); !cmp.Equal(got, want) {
+			t.Errorf("incident %d: Loki's top clients %v, full pull's %v", i, got, want)
+		}
 	}
 }
 
@@ -217,5 +227,30 @@ func TestCoversMostly(t *testing.T) {
 		if got := coversMostly(c.ws, t0, t0.Add(c.end)); got != c.want {
 			t.Errorf("%s: coversMostly = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestCrossCheckClientsRefused: a Loki that refuses the top clients for its
+// series limit leaves a note, not an error, and the other keys are still
+// checked.
+func TestCrossCheckClientsRefused(t *testing.T) {
+	lokiErr := errors.New(`loki query: HTTP 400: maximum number of series (500) reached for a single query; consider reducing query cardinality`)
+	if !seriesLimit(lokiErr) || seriesLimit(errors.New("HTTP 500: internal error")) || seriesLimit(nil) {
+		t.Fatal("seriesLimit does not tell Loki's series limit from other errors")
+	}
+	start := time.Date(2024, 11, 21, 9, 2, 30, 0, time.UTC)
+	inc := &analyzer.Incident{Start: start}
+	inc.Flood.TopReferrers = []analyzer.Share{{Key: "Facebook"}, {Key: "(direct)"}}
+	inc.Flood.TopPaths = []analyzer.Share{{Key: "/product/:id"}}
+	inc.Flood.TopClients = []analyzer.Share{{Key: "203.0.113.9"}}
+	top := &pushdownTop{from: start, to: start.Add(time.Hour),
+		referrers: []keyCount{{"Facebook", 90}, {"(direct)", 10}}, paths: []keyCount{{"/product/:id", 80}}, clientsRefused: "more distinct clients than its max_query_series"}
+	note := crossCheck(inc, top)
+	if !strings.Contains(note, "agree") || !strings.Contains(note, "no top clients (more distinct clients than its max_query_series)") {
+		t.Errorf("refused clients: note %q", note)
+	}
+	top.clientsRefused, top.clients = "", []keyCount{{"198.51.100.7", 50}}
+	if note := crossCheck(inc, top); !strings.Contains(note, "clients: lines 203.0.113.9, Loki 198.51.100.7") {
+		t.Errorf("differing clients: note %q", note)
 	}
 }
