@@ -111,3 +111,31 @@ func finishJSON(t testing.TB, a *Aggregator, inputs []InputInfo) []byte {
 	}
 	return b
 }
+
+// TestSecPagesNegativeAndCached: seconds before 1970 and on both sides of
+// a page boundary land in their own slots, through the last-page cache too.
+func TestSecPagesNegativeAndCached(t *testing.T) {
+	p := newSecPages[int64]()
+	secs := []int64{-65, -64, -1, 0, 1, 63, 64, 127, 128, -1, 0, 1 << 40}
+	for i, s := range secs {
+		*p.at(s) += int64(i + 1)
+	}
+	want := map[int64]int64{}
+	for i, s := range secs {
+		want[s] += int64(i + 1)
+	}
+	got := map[int64]int64{}
+	p.each(func(s int64, v *int64) {
+		if *v != 0 {
+			got[s] = *v
+		}
+	})
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("seconds (-want +got):\n%s", d)
+	}
+	for s, v := range want {
+		if g := p.get(s); g == nil || *g != v {
+			t.Errorf("get(%d) = %v, want %d", s, g, v)
+		}
+	}
+}

@@ -232,7 +232,7 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 	if r.UpstreamTime != parsers.NoField {
 		a.withUp++
 	}
-	static := isStatic(r.Path)
+	static, cwStatic := staticKinds(r.Path)
 	if ut := r.UpstreamTime; ut >= 0 {
 		a.inflight(endNS, ut, true)
 	} else if ut == parsers.NoField && rt >= 0 && !static {
@@ -299,7 +299,6 @@ func (a *Aggregator) AddAccess(input int, line int64, r *parsers.Access) {
 
 	a.addComposition(a.lastComp, r, client, static, write)
 
-	cwStatic := cwIsStatic(r.Path)
 	a.w.addAccessStatic(input, line, r, cwStatic)
 	a.c.addAccessStatic(r, cwStatic)
 }

@@ -694,28 +694,43 @@ func isWrite(m []byte) bool {
 	return false
 }
 
-var staticExt = map[string]bool{
-	"css": true, "js": true, "mjs": true, "map": true, "png": true, "jpg": true, "jpeg": true,
-	"gif": true, "svg": true, "ico": true, "webp": true, "avif": true, "woff": true, "woff2": true,
-	"ttf": true, "eot": true, "otf": true, "mp4": true, "webm": true, "mp3": true, "pdf": true,
-	"zip": true, "gz": true, "txt": true, "xml": false,
+// staticKinds classes a path by its extension for the two notions of a
+// static file the analyzer uses: asset, a file a page pulls in besides
+// itself (composition, in-flight), and served, a file nginx serves without
+// PHP (capacity, writes). They differ in .gz (an asset nginx may hand to
+// PHP) and .xml/.json (served as files, but not page assets).
+func staticKinds(p []byte) (asset, served bool) {
+	i := bytes.LastIndexByte(p, '.')
+	if i < 0 {
+		return false, false
+	}
+	ext := p[i+1:]
+	if len(ext) > 6 || bytes.IndexByte(ext, '/') >= 0 {
+		return false, false
+	}
+	var buf [6]byte
+	for j, c := range ext {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[j] = c
+	}
+	switch string(buf[:len(ext)]) {
+	case "css", "js", "mjs", "map", "png", "jpg", "jpeg", "gif", "svg", "ico", "webp", "avif",
+		"woff", "woff2", "ttf", "eot", "otf", "mp4", "webm", "mp3", "pdf", "zip", "txt":
+		return true, true
+	case "gz":
+		return true, false
+	case "xml", "json":
+		return false, true
+	}
+	return false, false
 }
 
 // isStatic reports whether path names a static asset by its extension.
 func isStatic(p []byte) bool {
-	i := bytes.LastIndexByte(p, '.')
-	if i < 0 || bytes.IndexByte(p[i:], '/') >= 0 || len(p)-i > 7 {
-		return false
-	}
-	var buf [8]byte
-	ext := buf[:0]
-	for _, c := range p[i+1:] {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		ext = append(ext, c)
-	}
-	return staticExt[string(ext)]
+	asset, _ := staticKinds(p)
+	return asset
 }
 
 // normalizePath appends p to dst with id-like segments replaced by ":id":

@@ -1,7 +1,10 @@
 package analyzer
 
 // secPageLen is how many consecutive seconds share one page.
-const secPageLen = 64
+const (
+	secPageShift = 6
+	secPageLen   = 1 << secPageShift
+)
 
 // secPages holds one T per Unix second in pages of secPageLen seconds: a
 // day of traffic is 1,350 pages the garbage collector need not scan when T
@@ -10,23 +13,32 @@ const secPageLen = 64
 // treats as nothing recorded.
 type secPages[T any] struct {
 	pages map[int64]*[secPageLen]T // key: floorDiv(second, secPageLen)
+	// The page touched last: a record's start, end and arrival seconds
+	// mostly share one.
+	lastK int64
+	lastP *[secPageLen]T
 }
 
 func newSecPages[T any]() secPages[T] { return secPages[T]{pages: map[int64]*[secPageLen]T{}} }
 
+// secPageOf is floorDiv(s, secPageLen) and the index in that page (an
+// arithmetic shift floors negative seconds too).
 func secPageOf(s int64) (page, i int64) {
-	page = floorDiv(s, secPageLen)
-	return page, s - page*secPageLen
+	return s >> secPageShift, s & (secPageLen - 1)
 }
 
 // at returns second s's value, making its page if needed.
 func (t *secPages[T]) at(s int64) *T {
 	k, i := secPageOf(s)
+	if t.lastP != nil && k == t.lastK {
+		return &t.lastP[i]
+	}
 	p := t.pages[k]
 	if p == nil {
 		p = new([secPageLen]T)
 		t.pages[k] = p
 	}
+	t.lastK, t.lastP = k, p
 	return &p[i]
 }
 
@@ -64,5 +76,5 @@ func (t *secPages[T]) merge(o *secPages[T], add func(dst, src *T)) {
 			add(&q[i], &p[i])
 		}
 	}
-	o.pages = map[int64]*[secPageLen]T{}
+	o.pages, o.lastP = map[int64]*[secPageLen]T{}, nil
 }

@@ -138,30 +138,11 @@ func cwIsWrite(m []byte) bool {
 	return false
 }
 
-// cwIsStatic says whether path names a static asset nginx serves itself,
+// cwIsStatic says whether path names a static file nginx serves itself,
 // by its extension.
 func cwIsStatic(path []byte) bool {
-	i := bytes.LastIndexByte(path, '.')
-	if i < 0 || i < bytes.LastIndexByte(path, '/') {
-		return false
-	}
-	ext := path[i:]
-	if len(ext) > 6 {
-		return false
-	}
-	var buf [8]byte
-	n := copy(buf[:], ext)
-	for j := range n {
-		if c := buf[j]; c >= 'A' && c <= 'Z' {
-			buf[j] = c + 32
-		}
-	}
-	switch string(buf[:n]) {
-	case ".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico",
-		".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3", ".pdf", ".zip", ".txt", ".xml", ".json":
-		return true
-	}
-	return false
+	_, served := staticKinds(path)
+	return served
 }
 
 func (w *writesAgg) addAccess(input int, line int64, r *parsers.Access) {
