@@ -267,12 +267,13 @@ func (s *skewStats) warning(input int) string {
 // into root. It returns false, having read nothing, when the input cannot
 // be split.
 func readShards(ctx context.Context, input int, p *plan, n int, minSize int64, root *analyzer.Aggregator, prog *counters) (bool, error) {
+	// A shard that fails stops the others: their readers watch this ctx.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rs, err := p.in.OpenShards(ctx, n, minSize)
 	if err != nil || rs == nil {
 		return false, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	aggs := make([]*analyzer.Aggregator, len(rs))
 	errs := make([]error, len(rs))
 	var wg sync.WaitGroup
