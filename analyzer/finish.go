@@ -282,9 +282,7 @@ func traffic(st *State) Traffic {
 	t.Bytes = all.Bytes
 	t.HasLatency = st.HasLatency
 	if st.HasLatency && st.End >= st.Start {
-		t.P50Ms = st.Quantile(st.Start, st.End+1, 0.5)
-		t.P95Ms = st.Quantile(st.Start, st.End+1, 0.95)
-		t.P99Ms = st.Quantile(st.Start, st.End+1, 0.99)
+		t.P50Ms, t.P95Ms, t.P99Ms = st.medianP95P99(st.Start, st.End+1)
 	}
 	if st.End >= st.Start {
 		t.Clients = st.Clients(st.Start, st.End+1)
@@ -359,9 +357,7 @@ func buildSeries(st *State) Series {
 		s.InFlight[i] = inf / float64(st.idx(to-1)-st.idx(from)+1)
 		s.PHPBusy[i] = busy / float64(st.idx(to-1)-st.idx(from)+1)
 		if st.HasLatency {
-			s.P50Ms[i] = st.Quantile(from, to, 0.5)
-			s.P95Ms[i] = st.Quantile(from, to, 0.95)
-			s.P99Ms[i] = st.Quantile(from, to, 0.99)
+			s.P50Ms[i], s.P95Ms[i], s.P99Ms[i] = st.medianP95P99(from, to)
 		}
 		if b >= compWidth {
 			s.Clients[i] = float64(st.Clients(from, to))

@@ -161,19 +161,29 @@ func (l *latSketches) mergeInto(m **ddsketch.DDSketch, k int64) {
 // quantile is the q-quantile in ms of buckets k0 to k1 merged; 0 when
 // they hold no request time.
 func (l *latSketches) quantile(k0, k1 int64, q float64) float64 {
+	var v [1]float64
+	l.quantiles(k0, k1, []float64{q}, v[:])
+	return v[0]
+}
+
+// quantiles sets out[i] to the qs[i]-quantile in ms of buckets k0 to k1,
+// merged (and decoded) once for all of them; 0 when they hold no request
+// time.
+func (l *latSketches) quantiles(k0, k1 int64, qs, out []float64) {
+	clear(out)
 	if l.len() == 0 {
-		return 0
+		return
 	}
 	var m *ddsketch.DDSketch
 	for k := k0; k <= k1; k++ {
 		l.mergeInto(&m, k)
 	}
 	if m == nil || m.IsEmpty() {
-		return 0
+		return
 	}
-	v, err := m.GetValueAtQuantile(q)
-	if err != nil {
-		return 0
+	for i, q := range qs {
+		if v, err := m.GetValueAtQuantile(q); err == nil {
+			out[i] = v
+		}
 	}
-	return v
 }

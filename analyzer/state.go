@@ -183,6 +183,17 @@ func (st *State) Quantile(from, to int64, q float64) float64 {
 	return st.lat.quantile(floorDiv(from, latWidth), floorDiv(to-1, latWidth), q)
 }
 
+// medianP95P99 returns the 0.5, 0.95 and 0.99 quantiles of request times
+// in ms over [from, to), merging the sketches once; zeros when none.
+func (st *State) medianP95P99(from, to int64) (p50, p95, p99 float64) {
+	if st.lat == nil {
+		return 0, 0, 0
+	}
+	var v [3]float64
+	st.lat.quantiles(floorDiv(from, latWidth), floorDiv(to-1, latWidth), []float64{0.5, 0.95, 0.99}, v[:])
+	return v[0], v[1], v[2]
+}
+
 // Clients estimates the distinct clients over the minutes overlapping
 // [from, to).
 func (st *State) Clients(from, to int64) int64 { return hllRange(st.hll, from, to) }
