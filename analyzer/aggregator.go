@@ -46,8 +46,6 @@ type Aggregator struct {
 	since, until int64 // Unix ns; 0 = open
 
 	secs   secPages[secStat]
-	lastS  int64
-	lastP  *secStat
 	lat    *latSketches // key: Unix second / latWidth
 	hll    map[int64]*hyperloglog.Sketch
 	errHLL map[int64]*hyperloglog.Sketch // clients of failed requests, per minute
@@ -145,7 +143,6 @@ func NewAggregator(o *Options) *Aggregator {
 	a := &Aggregator{
 		o:      o,
 		secs:   newSecPages[secStat](),
-		lastS:  -1 << 62,
 		lat:    newLatSketches(),
 		hll:    make(map[int64]*hyperloglog.Sketch),
 		errHLL: make(map[int64]*hyperloglog.Sketch),
@@ -184,14 +181,7 @@ func (a *Aggregator) inWindow(t int64) bool {
 	return (a.since == 0 || t >= a.since) && (a.until == 0 || t <= a.until)
 }
 
-func (a *Aggregator) sec(s int64) *secStat {
-	if s == a.lastS {
-		return a.lastP
-	}
-	p := a.secs.at(s)
-	a.lastS, a.lastP = s, p
-	return p
-}
+func (a *Aggregator) sec(s int64) *secStat { return a.secs.at(s) }
 
 func floorDiv(a, b int64) int64 {
 	q := a / b
@@ -377,7 +367,6 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	if b == nil || b == a {
 		return
 	}
-	a.lastS, a.lastP = -1<<62, nil
 	a.lastHLL, a.lastComp = nil, nil
 	a.secs.merge(&b.secs, (*secStat).add)
 	a.lat.merge(b.lat)

@@ -86,13 +86,11 @@ type capacityAgg struct {
 	// sampled holds the dynamic requests (recs), whole clients sampled by
 	// hash once capMaxRecs would be passed (shift).
 	sampled[capRec]
-	secs  secPages[capSec]
-	last  int64
-	lastP *capSec
+	secs secPages[capSec]
 }
 
 func newCapacityAgg(o *Options) *capacityAgg {
-	return &capacityAgg{o: o, sampled: sampled[capRec]{limit: capMaxRecs}, secs: newSecPages[capSec](), last: math.MinInt64}
+	return &capacityAgg{o: o, sampled: sampled[capRec]{limit: capMaxRecs}, secs: newSecPages[capSec]()}
 }
 
 // sampleKey samples capacity records by client: a client's requests stay
@@ -136,11 +134,7 @@ func (c *capacityAgg) addAccessStatic(r *parsers.Access, static bool) {
 	case cwIsWrite(r.Method):
 		class = capWrite
 	}
-	s := c.lastP
-	if sec != c.last || s == nil {
-		s = c.secs.at(sec)
-		c.last, c.lastP = sec, s
-	}
+	s := c.secs.at(sec)
 	s.n[class]++
 	if failed {
 		s.fail[class]++
@@ -188,7 +182,6 @@ func (c *capacityAgg) addAccessStatic(r *parsers.Access, static bool) {
 
 func (c *capacityAgg) merge(o *capacityAgg) {
 	c.secs.merge(&o.secs, (*capSec).add)
-	c.lastP = nil
 	c.sampled.merge(&o.sampled)
 }
 

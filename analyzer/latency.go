@@ -40,11 +40,11 @@ var latMapping = func() mapping.IndexMapping {
 	return m
 }()
 
-func newLatSketch() *ddsketch.DDSketch {
-	return ddsketch.NewDDSketch(latMapping, store.NewCollapsingLowestDenseStore(latMaxBins), store.NewCollapsingLowestDenseStore(latMaxBins))
-}
-
 func latStore() store.Store { return store.NewCollapsingLowestDenseStore(latMaxBins) }
+
+func newLatSketch() *ddsketch.DDSketch {
+	return ddsketch.NewDDSketch(latMapping, latStore(), latStore())
+}
 
 // add records one request time of ms milliseconds in bucket k.
 func (l *latSketches) add(k int64, ms float64) {

@@ -46,16 +46,22 @@ func readAll(t *testing.T, in *Input, bufSize int) ([]line, *Reader) {
 		if c.EntryTimes != nil && len(c.EntryTimes) != bytes.Count(c.Data, nl) {
 			t.Fatalf("EntryTimes has %d values for %d lines", len(c.EntryTimes), bytes.Count(c.Data, nl))
 		}
-		no := c.FirstLine
-		for _, l := range strings.SplitAfter(string(c.Data), "\n") {
-			if l == "" {
-				continue
-			}
-			out = append(out, line{c.Part, no, strings.TrimSuffix(l, "\n")})
-			no++
-		}
+		out = appendLines(out, c, 0)
 	}
 	return out, r
+}
+
+// appendLines appends the lines of c, numbered from base + c.FirstLine.
+func appendLines(out []line, c Chunk, base int64) []line {
+	no := base + c.FirstLine
+	for _, l := range strings.SplitAfter(string(c.Data), "\n") {
+		if l == "" {
+			continue
+		}
+		out = append(out, line{c.Part, no, strings.TrimSuffix(l, "\n")})
+		no++
+	}
+	return out
 }
 
 func writeFile(t testing.TB, path string, data []byte) {

@@ -27,13 +27,7 @@ func readShards(t *testing.T, rs []*Reader, bufSize int) (lines []line, long []L
 			if err != nil {
 				t.Fatalf("NextChunk: %v", err)
 			}
-			no := base + c.FirstLine
-			for _, l := range strings.SplitAfter(string(c.Data), "\n") {
-				if l != "" {
-					lines = append(lines, line{c.Part, no, strings.TrimSuffix(l, "\n")})
-					no++
-				}
-			}
+			lines = appendLines(lines, c, base)
 		}
 		for _, l := range r.LongLines() {
 			l.Line += base
